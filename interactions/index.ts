@@ -1,0 +1,27 @@
+// The sign-in, as the provider sends users through it:
+//   GET  /interaction/:uid            shows the step the user is at
+//   POST /interaction/:uid/password   step 1: email and password
+//   POST /interaction/:uid/otp        step 2: a code from the authenticator
+//   POST /interaction/:uid/otp-setup  step 2 for a user without one: set it up
+//   POST /interaction/:uid/consent    third-party clients only
+//   POST /interaction/:uid/abort      "cancel": the relying party gets access_denied
+// Both factors are checked before the provider hears that the login is done.
+import Router from '@koa/router';
+import type { Services } from '../src/services.ts';
+import { loadInteraction, requirePrompt } from './load-interaction.ts';
+import { showCurrentStep } from './show-step.ts';
+import { passwordStep } from './password-step.ts';
+import { otpStep, otpSetupStep } from './otp-step.ts';
+import { abortStep, consentStep } from './consent-step.ts';
+
+export function interactionRoutes(services: Services): Router {
+  const router = new Router({ prefix: '/interaction' });
+  const load = loadInteraction(services);
+  router.get('/:uid', load, showCurrentStep(services));
+  router.post('/:uid/password', load, requirePrompt('login'), passwordStep(services));
+  router.post('/:uid/otp', load, requirePrompt('login'), otpStep(services));
+  router.post('/:uid/otp-setup', load, requirePrompt('login'), otpSetupStep(services));
+  router.post('/:uid/consent', load, requirePrompt('consent'), consentStep(services));
+  router.post('/:uid/abort', load, abortStep(services));
+  return router;
+}

@@ -1,0 +1,45 @@
+import type { Context } from 'koa';
+import type { Services } from '../src/services.ts';
+import type { SecondFactorOutcome } from '../src/accounts/sign-in.ts';
+import { readProtectedForm } from '../src/http/csrf.ts';
+import { requestOrigin } from '../src/http/origin.ts';
+import { renderExpired } from './load-interaction.ts';
+import { renderStep } from './show-step.ts';
+
+/** Step 2: a code from the enrolled authenticator. */
+export function otpStep(services: Services) {
+  return async function otpStep(ctx: Context) {
+    const { code = '' } = await readProtectedForm(ctx);
+    const outcome = await services.signIn.checkOtp(ctx.state.interaction.uid, code.slice(0, 32), requestOrigin(ctx));
+    await finishOrExplain(services, ctx, outcome);
+  };
+}
+
+/** Step 2 for a user without an authenticator: the code confirms the new one. */
+export function otpSetupStep(services: Services) {
+  return async function otpSetupStep(ctx: Context) {
+    const { code = '' } = await readProtectedForm(ctx);
+    const outcome = await services.signIn.confirmEnrolment(ctx.state.interaction.uid, code.slice(0, 32), requestOrigin(ctx));
+    await finishOrExplain(services, ctx, outcome);
+  };
+}
+
+async function finishOrExplain(services: Services, ctx: Context, outcome: SecondFactorOutcome) {
+  const { t, interaction } = ctx.state;
+  if (outcome.ok) {
+    const returnTo = await services.provider.interactionResult(
+      ctx.req,
+      ctx.res,
+      { login: { accountId: outcome.user.id, acr: 'mfa', amr: outcome.amr, remember: true } },
+      { mergeWithLastSubmission: false },
+    );
+    ctx.status = 303;
+    return ctx.redirect(returnTo);
+  }
+  if (outcome.reason === 'expired') return renderExpired(ctx);
+  ctx.status = outcome.reason === 'locked' ? 429 : 400;
+  if (outcome.reason === 'locked') ctx.set('Retry-After', String(outcome.retryAfterSeconds));
+  const message = outcome.reason === 'locked' ? t('otp.locked', { minutes: Math.ceil(outcome.retryAfterSeconds / 60) }) : t('otp.invalid');
+  ctx.state.interaction = interaction;
+  return renderStep(services, ctx, { errors: [{ field: 'code', message }] });
+}

@@ -1,0 +1,40 @@
+import type { Context } from 'koa';
+import QRCode from 'qrcode';
+import type { Services } from '../src/services.ts';
+import { totpUri } from '../src/accounts/totp.ts';
+import { describeConsent, grantConsent } from './consent-step.ts';
+
+export type StepPageData = { errors?: { field: string; message: string }[]; email?: string };
+
+/** Renders the page for wherever this interaction is: password, OTP, OTP set-up or consent. */
+export function showCurrentStep(services: Services) {
+  return async function showCurrentStep(ctx: Context) {
+    await renderStep(services, ctx, {});
+  };
+}
+
+export async function renderStep(services: Services, ctx: Context, data: StepPageData) {
+  const { interaction } = ctx.state;
+  const client = await services.provider.Client.find(String(interaction.params.client_id));
+  const base = { uid: interaction.uid, clientName: client?.clientName ?? client?.clientId, ...data };
+  if (interaction.prompt.name === 'consent') {
+    // First-party clients are ours: their users are never asked, even with prompt=consent.
+    if (client?.first_party) {
+      ctx.status = 303;
+      return ctx.redirect(await grantConsent(services, ctx));
+    }
+    return ctx.state.render(ctx, 'interactions/consent.njk', { ...base, ...describeConsent(interaction) });
+  }
+  const pending = await services.signIn.pending(interaction.uid);
+  if (!pending) return ctx.state.render(ctx, 'interactions/password.njk', base);
+  const need = await services.signIn.secondFactorNeed(pending.user);
+  if (need === 'otp') return ctx.state.render(ctx, 'interactions/otp.njk', base);
+  if (need === 'otp_reset_pending') {
+    ctx.status = 403;
+    return ctx.state.render(ctx, 'interactions/otp-reset-pending.njk', base);
+  }
+  const secret = await services.signIn.enrolmentSecret(pending.login);
+  const uri = totpUri(secret, pending.user.email, 'Govlink');
+  const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+  return ctx.state.render(ctx, 'interactions/otp-setup.njk', { ...base, secret, secretGroups: secret.match(/.{1,4}/g)?.join(' '), uri, qrSvg });
+}

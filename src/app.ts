@@ -1,0 +1,83 @@
+// The whole provider in one Koa application (oidc-provider is itself a Koa
+// app). Read top to bottom: services, then middleware in order, then routes.
+import type { Server } from 'node:http';
+import { systemClock, type Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import { SecretBox, loadSecretKey } from './crypto.ts';
+import { openDatabase, type Database } from './db/index.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { loadProviderKeys } from './oidc/keys.ts';
+import { createProvider } from './oidc/provider.ts';
+import { pruneExpiredPayloads } from './oidc/adapter.ts';
+import { AttemptLimiter } from './accounts/attempt-limits.ts';
+import { createAudit } from './accounts/audit.ts';
+import { SignIn } from './accounts/sign-in.ts';
+import { createViews } from './http/views.ts';
+import { errorBoundary } from './http/errors.ts';
+import { requestContext, securityHeaders } from './http/request-context.ts';
+import { csrfToken } from './http/csrf.ts';
+import { healthRoutes } from './http/health.ts';
+import { staticFiles } from './http/static.ts';
+import { interactionRoutes } from '../interactions/index.ts';
+import { deleteExpiredPendingLogins } from './queries/pending-logins.ts';
+import type { Services } from './services.ts';
+
+export type App = {
+  services: Services;
+  database: Database;
+  callback: ReturnType<Services['provider']['callback']>;
+  /** Stops background work and closes the database. */
+  close(): Promise<void>;
+};
+
+export async function createApp(options: { config: Config; clock?: Clock; logger?: Logger; database?: Database }): Promise<App> {
+  const { config } = options;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? createLogger(config);
+  const box = new SecretBox(loadSecretKey(config));
+  const database = options.database ?? (await openDatabase(config));
+  const db = database.knex;
+
+  const views = createViews({ issuer: config.issuer, portalUrl: config.portal.url, noCache: config.env === 'development' });
+  const keys = await loadProviderKeys(db, box);
+  const provider = createProvider({ config, db, box, keys, render: views.render });
+  const limiter = new AttemptLimiter(db, clock);
+  const audit = createAudit(clock);
+  const signIn = new SignIn({ db, box, clock, limiter, audit, pendingTtlSeconds: config.interactionTtl });
+  const services: Services = { config, db, box, clock, logger, provider, limiter, audit, signIn, views };
+
+  provider.use(requestContext(logger, views.render));
+  provider.use(securityHeaders());
+  provider.use(errorBoundary());
+  provider.use(staticFiles());
+  provider.use(healthRoutes(db).routes());
+  provider.use(csrfToken());
+  provider.use(interactionRoutes(services).routes());
+
+  provider.on('server_error', (ctx, error) => logger.error({ err: error, requestId: ctx.state?.requestId }, 'provider error'));
+
+  const pruning = setInterval(() => {
+    Promise.all([pruneExpiredPayloads(db), deleteExpiredPendingLogins(db, clock.now())]).catch((error) => logger.warn({ err: error }, 'pruning failed'));
+  }, 60_000);
+  pruning.unref();
+
+  return {
+    services,
+    database,
+    callback: provider.callback(),
+    async close() {
+      clearInterval(pruning);
+      await database.close();
+    },
+  };
+}
+
+export function listen(server: Server, port: number, host?: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const address = server.address();
+      resolve(typeof address === 'object' && address ? address.port : port);
+    });
+  });
+}

@@ -1,0 +1,33 @@
+// nunjucks views: one environment over templates/, autoescaped, with the
+// translation function and the CSRF token available to every template.
+import nunjucks from 'nunjucks';
+import type { Context } from 'koa';
+
+const templatesDir = new URL('../../templates/', import.meta.url).pathname;
+
+export type Render = (ctx: Context, template: string, data?: Record<string, unknown>) => void;
+
+export function createViews(options: { issuer: string; portalUrl: string; noCache?: boolean }) {
+  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(templatesDir, { noCache: options.noCache ?? false }), {
+    autoescape: true,
+    throwOnUndefined: false,
+  });
+
+  /** Renders a page into ctx.body with the request's language and tokens. */
+  const render: Render = (ctx, template, data = {}) => {
+    ctx.type = 'html';
+    ctx.body = env.render(template, {
+      ...data,
+      t: ctx.state.t,
+      lang: ctx.state.lang,
+      csrfToken: ctx.state.csrfToken,
+      issuer: options.issuer,
+      portalUrl: options.portalUrl,
+    });
+  };
+
+  /** Renders a template to a string, for emails and oidc-provider's own pages. */
+  const renderString = (template: string, data: Record<string, unknown>) => env.render(template, { issuer: options.issuer, portalUrl: options.portalUrl, ...data });
+
+  return { render, renderString };
+}

@@ -1,0 +1,33 @@
+// Every user-facing string goes through t(). Catalogues are flat JSON files
+// per language; a missing key in another language falls back to English.
+import { readFileSync } from 'node:fs';
+
+export type Translate = (key: string, params?: Record<string, string | number>) => string;
+
+type Catalogue = Record<string, string>;
+
+const load = (language: string): Catalogue => JSON.parse(readFileSync(new URL(`./${language}.json`, import.meta.url), 'utf8')) as Catalogue;
+
+const catalogues: Record<string, Catalogue> = { en: load('en') };
+export const languages = Object.keys(catalogues);
+
+export function translator(language: string): Translate {
+  const catalogue = catalogues[language] ?? catalogues.en!;
+  return (key, params = {}) => {
+    const template = catalogue[key] ?? catalogues.en![key];
+    if (template === undefined) throw new Error(`missing translation: ${key}`);
+    return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  };
+}
+
+/** Picks the best catalogue for an Accept-Language header. */
+export function pickLanguage(acceptLanguage: string | undefined): string {
+  const wanted = (acceptLanguage ?? '')
+    .split(',')
+    .map((part) => {
+      const [tag = '', q] = part.trim().split(';q=');
+      return { tag: tag.toLowerCase().split('-')[0] ?? '', q: q ? Number(q) : 1 };
+    })
+    .sort((a, b) => b.q - a.q);
+  return wanted.find((w) => languages.includes(w.tag))?.tag ?? 'en';
+}

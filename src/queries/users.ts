@@ -1,0 +1,91 @@
+import type { Db } from '../db/index.ts';
+
+export const roles = ['user', 'org_admin', 'super_admin'] as const;
+export type Role = (typeof roles)[number];
+export const statuses = ['invited', 'active', 'disabled'] as const;
+export type UserStatus = (typeof statuses)[number];
+
+export type User = {
+  id: string;
+  orgId: string;
+  email: string;
+  name: string;
+  role: Role;
+  status: UserStatus;
+  passwordHash: string | null;
+  passwordChangedAt: Date | null;
+  otpSetupAtSignIn: boolean;
+  createdAt: Date;
+};
+
+type UserRow = {
+  id: string;
+  org_id: string;
+  email: string;
+  name: string;
+  role: Role;
+  status: UserStatus;
+  password_hash: string | null;
+  password_changed_at: Date | null;
+  otp_setup_at_sign_in: boolean;
+  created_at: Date;
+};
+
+const toUser = (row: UserRow): User => ({
+  id: row.id,
+  orgId: row.org_id,
+  email: row.email,
+  name: row.name,
+  role: row.role,
+  status: row.status,
+  passwordHash: row.password_hash,
+  passwordChangedAt: row.password_changed_at,
+  otpSetupAtSignIn: row.otp_setup_at_sign_in,
+  createdAt: row.created_at,
+});
+
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+export async function insertUser(
+  db: Db,
+  user: { orgId: string; email: string; name?: string; role?: Role; status?: UserStatus; passwordHash?: string | null },
+): Promise<User> {
+  const [row] = await db('users')
+    .insert({
+      org_id: user.orgId,
+      email: normaliseEmail(user.email),
+      name: user.name ?? '',
+      role: user.role ?? 'user',
+      status: user.status ?? 'invited',
+      password_hash: user.passwordHash ?? null,
+      password_changed_at: user.passwordHash ? db.fn.now() : null,
+    })
+    .returning('*');
+  return toUser(row as UserRow);
+}
+
+export async function findUserById(db: Db, id: string): Promise<User | undefined> {
+  const row = await db('users').where({ id }).first();
+  return row ? toUser(row) : undefined;
+}
+
+export async function findUserByEmail(db: Db, email: string): Promise<User | undefined> {
+  const row = await db('users').where({ email: normaliseEmail(email) }).first();
+  return row ? toUser(row) : undefined;
+}
+
+export async function updatePasswordHash(db: Db, id: string, passwordHash: string | null): Promise<void> {
+  await db('users').where({ id }).update({ password_hash: passwordHash, password_changed_at: db.fn.now(), updated_at: db.fn.now() });
+}
+
+/** Rehash on sign-in keeps the change time: the password itself did not change. */
+export async function upgradePasswordHash(db: Db, id: string, passwordHash: string): Promise<void> {
+  await db('users').where({ id }).update({ password_hash: passwordHash });
+}
+
+export async function countUsers(db: Db): Promise<number> {
+  const [row] = await db('users').count<{ n: string | number }[]>('* as n');
+  return Number(row?.n ?? 0);
+}
