@@ -1,12 +1,23 @@
-// Every user-facing string goes through t(). Catalogues are flat JSON files
-// per language; a missing key in another language falls back to English.
-import { readFileSync } from 'node:fs';
+// Every user-facing string goes through t(). A language's catalogue is the
+// flat JSON files in its folder (one per area: core, mail, admin, account);
+// a key missing in another language falls back to English.
+import { readFileSync, readdirSync } from 'node:fs';
 
 export type Translate = (key: string, params?: Record<string, string | number>) => string;
 
 type Catalogue = Record<string, string>;
 
-const load = (language: string): Catalogue => JSON.parse(readFileSync(new URL(`./${language}.json`, import.meta.url), 'utf8')) as Catalogue;
+function load(language: string): Catalogue {
+  const dir = new URL(`./${language}/`, import.meta.url);
+  const catalogue: Catalogue = {};
+  for (const file of readdirSync(dir).filter((name) => name.endsWith('.json')).sort()) {
+    for (const [key, value] of Object.entries(JSON.parse(readFileSync(new URL(file, dir), 'utf8')) as Catalogue)) {
+      if (key in catalogue) throw new Error(`translation key ${key} is defined twice in ${language}/`);
+      catalogue[key] = value;
+    }
+  }
+  return catalogue;
+}
 
 const catalogues: Record<string, Catalogue> = { en: load('en') };
 export const languages = Object.keys(catalogues);
