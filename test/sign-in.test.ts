@@ -14,7 +14,7 @@ test.after.always(async () => {
 
 const redirectUri = 'http://127.0.0.1:9/callback';
 
-test('discovery advertises acr mfa, PKCE S256 and the endpoints a relying party needs', async (t) => {
+test.serial('discovery advertises acr mfa, PKCE S256 and the endpoints a relying party needs', async (t) => {
   const response = await fetch(`${provider.issuer}/.well-known/openid-configuration`);
   t.is(response.status, 200);
   const metadata = (await response.json()) as Record<string, unknown>;
@@ -33,7 +33,7 @@ test('discovery advertises acr mfa, PKCE S256 and the endpoints a relying party 
   t.true(jwks.keys.every((k) => k.d === undefined), 'no private key material is published');
 });
 
-test('first sign-in sets up the OTP, and the ID token carries acr mfa and amr pwd+otp', async (t) => {
+test.serial('first sign-in sets up the OTP, and the ID token carries acr mfa and amr pwd+otp', async (t) => {
   const user = await createTestUser(provider, { name: 'Ada Lovelace', orgName: 'Analytical Engines' });
   const rp = await relyingParty(provider, await registerTestClient(provider, { redirectUris: [redirectUri] }));
   const ua = new UserAgent();
@@ -76,7 +76,7 @@ test('first sign-in sets up the OTP, and the ID token carries acr mfa and amr pw
   t.is(refreshed.claims()?.acr, 'mfa');
 });
 
-test('a second sign-in asks for the OTP of the authenticator set up the first time', async (t) => {
+test.serial('a second sign-in asks for the OTP of the authenticator set up the first time', async (t) => {
   const user = await createTestUser(provider);
   const rp = await relyingParty(provider, await registerTestClient(provider, { redirectUris: [redirectUri] }));
   const first = await signIn(provider, rp, user);
@@ -84,7 +84,7 @@ test('a second sign-in asks for the OTP of the authenticator set up the first ti
   t.deepEqual(again.tokens.claims()?.amr, ['pwd', 'otp']);
 });
 
-test('logout: RP-initiated logout ends the session, so the next authorization asks to sign in again', async (t) => {
+test.serial('logout: RP-initiated logout ends the session, so the next authorization asks to sign in again', async (t) => {
   const user = await createTestUser(provider);
   const rp = await relyingParty(provider, await registerTestClient(provider, { redirectUris: [redirectUri], postLogoutRedirectUris: ['http://127.0.0.1:9/signed-out'] }));
   // Without offline_access the tokens live and die with the session.

@@ -48,6 +48,15 @@ export function secretFromSetupPage(page: Page): string {
   return code.textContent.replace(/\s+/g, '');
 }
 
+const lastStepUsed = new Map<string, number>();
+
+/** Moves the provider's clock on if this secret's current code was used already (codes are single-use). */
+export async function freshStep(provider: TestProvider, secret: string): Promise<void> {
+  const step = () => Math.floor(provider.clock.now().getTime() / 30_000);
+  if (step() <= (lastStepUsed.get(secret) ?? -1)) provider.clock.advance(30);
+  lastStepUsed.set(secret, step());
+}
+
 /**
  * The whole sign-in: password, then OTP set-up (first time, returns the new
  * secret) or OTP. Returns the tokens the relying party gets.
@@ -60,8 +69,7 @@ export async function signIn(provider: TestProvider, rp: RelyingParty, user: Tes
   if (!secret) {
     secret = secretFromSetupPage(afterPassword);
   }
-  // A fresh code: a step no earlier test has used for this secret.
-  provider.clock.advance(30);
+  await freshStep(provider, secret);
   const final = await ua.submit({ code: await totpCode(secret, provider.clock) }, { stopAt: rp.redirectUri });
   if (!final.url.startsWith(rp.redirectUri)) throw new Error(`sign-in did not return to the client: ${final.url} ${final.status}\n${final.body.slice(0, 3000)}`);
   const tokens = await finishAuthorization(rp, authorization, final.url);
