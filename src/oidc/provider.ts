@@ -67,6 +67,8 @@ export function createProvider(options: { config: Config; db: Db; box: SecretBox
     clientBasedCORS: (ctx, origin, client) => client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
     interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
     loadExistingGrant,
+    // Every refresh gives a new refresh token; reusing an old one revokes the grant.
+    rotateRefreshToken: true,
     ttl: {
       // Ends after SESSION_IDLE_TTL without a visit, and SESSION_MAX_TTL after sign-in.
       Session: (ctx, session) => {
