@@ -13,12 +13,19 @@ import { AttemptLimiter } from './accounts/attempt-limits.ts';
 import { createAudit } from './accounts/audit.ts';
 import { SignIn } from './accounts/sign-in.ts';
 import { createViews } from './http/views.ts';
+import { Mailer } from './mail/mailer.ts';
+import { ActionLinks } from './accounts/action-links.ts';
+import { LinkFlows } from './accounts/link-flows.ts';
+import { Lifecycle } from './accounts/lifecycle.ts';
+import { MailSender } from './mail/sender.ts';
+import { createTransport } from './mail/transports.ts';
 import { errorBoundary } from './http/errors.ts';
 import { requestContext, securityHeaders } from './http/request-context.ts';
 import { csrfToken } from './http/csrf.ts';
 import { healthRoutes } from './http/health.ts';
 import { staticFiles } from './http/static.ts';
 import { interactionRoutes } from '../interactions/index.ts';
+import { linkRoutes } from '../interactions/links/index.ts';
 import { deleteExpiredPendingLogins } from './queries/pending-logins.ts';
 import type { Services } from './services.ts';
 
@@ -30,7 +37,17 @@ export type App = {
   close(): Promise<void>;
 };
 
-export async function createApp(options: { config: Config; clock?: Clock; logger?: Logger; database?: Database }): Promise<App> {
+export type AppOptions = {
+  config: Config;
+  clock?: Clock;
+  logger?: Logger;
+  database?: Database;
+  /** false leaves the mail sender idle, for tests that deliver with `mailSender.drain()` */
+  startMailSender?: boolean;
+  mailPollIntervalMs?: number;
+};
+
+export async function createApp(options: AppOptions): Promise<App> {
   const { config } = options;
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? createLogger(config);
@@ -43,8 +60,13 @@ export async function createApp(options: { config: Config; clock?: Clock; logger
   const provider = createProvider({ config, db, box, keys, render: views.render });
   const limiter = new AttemptLimiter(db, clock);
   const audit = createAudit(clock);
+  const mailer = new Mailer({ issuer: config.issuer, from: config.mail.from, clock });
+  const mailSender = new MailSender({ db, clock, logger, transport: createTransport(config.mail, clock), pollIntervalMs: options.mailPollIntervalMs });
   const signIn = new SignIn({ db, box, clock, limiter, audit, pendingTtlSeconds: config.interactionTtl });
-  const services: Services = { config, db, box, clock, logger, provider, limiter, audit, signIn, views };
+  const links = new ActionLinks({ clock, issuer: config.issuer, ttlSeconds: config.actionLinkTtl });
+  const linkFlows = new LinkFlows({ db, box, clock, links, limiter, mailer, audit });
+  const lifecycle = new Lifecycle({ db, clock, links, mailer, audit });
+  const services: Services = { config, db, box, clock, logger, provider, limiter, audit, signIn, views, mailer, mailSender, links, linkFlows, lifecycle };
 
   provider.use(requestContext(logger, views.render));
   provider.use(securityHeaders());
@@ -53,6 +75,7 @@ export async function createApp(options: { config: Config; clock?: Clock; logger
   provider.use(healthRoutes(db).routes());
   provider.use(csrfToken());
   provider.use(interactionRoutes(services).routes());
+  provider.use(linkRoutes(services).routes());
 
   provider.on('server_error', (ctx, error) => logger.error({ err: error, requestId: ctx.state?.requestId }, 'provider error'));
 
@@ -60,12 +83,14 @@ export async function createApp(options: { config: Config; clock?: Clock; logger
     Promise.all([pruneExpiredPayloads(db), deleteExpiredPendingLogins(db, clock.now())]).catch((error) => logger.warn({ err: error }, 'pruning failed'));
   }, 60_000);
   pruning.unref();
+  if (options.startMailSender !== false) mailSender.start();
 
   return {
     services,
     database,
     callback: provider.callback(),
     async close() {
+      await mailSender.stop();
       clearInterval(pruning);
       await database.close();
     },

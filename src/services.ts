@@ -8,7 +8,12 @@ import type { Logger } from './logger.ts';
 import type { AttemptLimiter } from './accounts/attempt-limits.ts';
 import type { Audit } from './accounts/audit.ts';
 import type { SignIn } from './accounts/sign-in.ts';
+import type { ActionLinks } from './accounts/action-links.ts';
+import type { LinkFlows } from './accounts/link-flows.ts';
+import type { Lifecycle } from './accounts/lifecycle.ts';
 import type { createViews } from './http/views.ts';
+import type { Mailer } from './mail/mailer.ts';
+import type { MailSender } from './mail/sender.ts';
 
 export type Services = {
   config: Config;
@@ -20,5 +25,10 @@ export type Services = {
   limiter: AttemptLimiter;
   audit: Audit;
   signIn: SignIn;
+  links: ActionLinks;
+  linkFlows: LinkFlows;
+  lifecycle: Lifecycle;
   views: ReturnType<typeof createViews>;
+  mailer: Mailer;
+  mailSender: MailSender;
 };
