@@ -67,6 +67,14 @@ export function createProvider(options: { config: Config; db: Db; box: SecretBox
     clientBasedCORS: (ctx, origin, client) => client.redirectUris?.some((uri) => new URL(uri).origin === origin) ?? false,
     interactions: { url: (ctx, interaction) => `/interaction/${interaction.uid}` },
     loadExistingGrant,
+    // Access tokens remember how their user signed in, so resource servers
+    // (the management API) can insist on acr "mfa".
+    extraTokenClaims: async (ctx, token) => {
+      if (token.kind !== 'AccessToken') return undefined;
+      const source = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
+      const acr = (source as { acr?: string } | undefined)?.acr;
+      return acr ? { acr } : undefined;
+    },
     // Every refresh gives a new refresh token; reusing an old one revokes the grant.
     rotateRefreshToken: true,
     ttl: {

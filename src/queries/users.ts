@@ -89,3 +89,42 @@ export async function countUsers(db: Db): Promise<number> {
   const [row] = await db('users').count<{ n: string | number }[]>('* as n');
   return Number(row?.n ?? 0);
 }
+
+export async function updateUserFields(db: Db, id: string, patch: { name?: string; role?: Role; status?: UserStatus; otpSetupAtSignIn?: boolean }): Promise<User | undefined> {
+  const [row] = await db('users')
+    .where({ id })
+    .update({
+      ...(patch.name !== undefined ? { name: patch.name } : {}),
+      ...(patch.role !== undefined ? { role: patch.role } : {}),
+      ...(patch.status !== undefined ? { status: patch.status } : {}),
+      ...(patch.otpSetupAtSignIn !== undefined ? { otp_setup_at_sign_in: patch.otpSetupAtSignIn } : {}),
+      updated_at: db.fn.now(),
+    })
+    .returning('*');
+  return row ? toUser(row as UserRow) : undefined;
+}
+
+/** The invitation is complete: the user has a password and becomes active. */
+export async function activateUser(db: Db, id: string, passwordHash: string): Promise<void> {
+  await db('users').where({ id, status: 'invited' }).update({ password_hash: passwordHash, password_changed_at: db.fn.now(), status: 'active', updated_at: db.fn.now() });
+}
+
+export async function deleteUserById(db: Db, id: string): Promise<boolean> {
+  const rows = await db('users').where({ id }).delete().returning('id');
+  return rows.length === 1;
+}
+
+export type UserCursor = { email: string; id: string };
+
+/** Users ordered by email, filtered by organisation and a search on email or name, a page at a time. */
+export async function searchUsers(db: Db, filter: { orgId?: string; q?: string; after?: UserCursor; limit: number }): Promise<User[]> {
+  const query = db('users').orderBy([{ column: 'email' }, { column: 'id' }]).limit(filter.limit);
+  if (filter.orgId) query.where({ org_id: filter.orgId });
+  if (filter.q) {
+    const pattern = `%${filter.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query.where((q) => q.whereRaw('email like ?', [pattern]).orWhereRaw('lower(name) like ?', [pattern]));
+  }
+  if (filter.after) query.whereRaw('(email, id) > (?, ?)', [filter.after.email, filter.after.id]);
+  const rows = await query;
+  return rows.map((row) => toUser(row as UserRow));
+}
