@@ -65,3 +65,11 @@ export function adapterFactory(db: Db, box: SecretBox): new (model: string) => A
 export async function pruneExpiredPayloads(db: Db): Promise<void> {
   await db('oidc_payloads').where('expires_at', '<=', new Date()).delete();
 }
+
+/**
+ * Ends every session of a user and revokes their grants, codes and tokens:
+ * after a reset, a disable or a deletion nothing issued before keeps working.
+ */
+export async function revokeAccountArtifacts(db: Db, accountId: string): Promise<void> {
+  await db('oidc_payloads').whereRaw("payload->>'accountId' = ?", [accountId]).delete();
+}
