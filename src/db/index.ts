@@ -50,8 +50,15 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
 }
 
 export async function migrate(knex: Knex): Promise<string[]> {
-  const [, applied] = (await knex.migrate.latest({ migrationSource })) as [number, string[]];
-  return applied;
+  const latest = async () => ((await knex.migrate.latest({ migrationSource })) as [number, string[]])[1];
+  // PGlite has one connection, and the lock file keeps it to one process.
+  if (knex.client.config.client !== 'pg') return latest();
+  // Processes starting together on one Postgres take turns: knex's own
+  // migration lock fails rather than waits, and creating its tables races.
+  return knex.transaction(async (trx) => {
+    await trx.raw('select pg_advisory_xact_lock(hashtext(?))', ['govlink-idp migrations']);
+    return latest();
+  });
 }
 
 /** Rows affected by an update or delete, the same on Postgres and PGlite. */

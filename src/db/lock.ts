@@ -7,6 +7,11 @@ export type DirectoryLock = { release(): void };
 
 export class DatabaseInUseError extends Error {}
 
+// The lock files this process holds. A lock file naming our own pid that is
+// not listed here was left by an earlier process that had the same pid, as
+// happens when a container restarts after a crash.
+const held = new Set<string>();
+
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -22,10 +27,13 @@ export function acquireDirectoryLock(lockFile: string, what: string): DirectoryL
       const fd = openSync(lockFile, 'wx', 0o600);
       writeSync(fd, String(process.pid));
       closeSync(fd);
+      held.add(lockFile);
       let released = false;
       const release = () => {
         if (released) return;
         released = true;
+        held.delete(lockFile);
+        process.off('exit', release);
         try {
           if (readFileSync(lockFile, 'utf8') === String(process.pid)) unlinkSync(lockFile);
         } catch {
@@ -44,7 +52,7 @@ export function acquireDirectoryLock(lockFile: string, what: string): DirectoryL
             'or point both at a Postgres server with DATABASE_URL.',
         );
       }
-      if (owner === process.pid) throw new DatabaseInUseError(`The embedded database ${what} is already open in this process.`);
+      if (owner === process.pid && held.has(lockFile)) throw new DatabaseInUseError(`The embedded database ${what} is already open in this process.`);
       unlinkSync(lockFile); // left behind by a process that died
     }
   }
