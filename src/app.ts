@@ -22,6 +22,7 @@ import { createTransport } from './mail/transports.ts';
 import { errorBoundary } from './http/errors.ts';
 import { requestContext, securityHeaders } from './http/request-context.ts';
 import { csrfToken } from './http/csrf.ts';
+import { pinToIssuer } from './http/pin-to-issuer.ts';
 import { healthRoutes } from './http/health.ts';
 import { staticFiles } from './http/static.ts';
 import { interactionRoutes } from '../interactions/index.ts';
@@ -68,6 +69,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const lifecycle = new Lifecycle({ db, clock, links, mailer, audit });
   const services: Services = { config, db, box, clock, logger, provider, limiter, audit, signIn, views, mailer, mailSender, links, linkFlows, lifecycle };
 
+  provider.use(pinToIssuer(config.issuer, config.trustProxy));
   provider.use(requestContext(logger, views.render));
   provider.use(securityHeaders());
   provider.use(errorBoundary());

@@ -103,8 +103,10 @@ export function createProvider(options: { config: Config; db: Db; box: SecretBox
   };
 
   const provider = new Provider(config.issuer, configuration);
-  provider.proxy = config.trustProxy;
-  // The rightmost X-Forwarded-For entry is the one our own proxy added.
+  // Protocol and host are pinned to ISSUER (src/http/pin-to-issuer.ts), which
+  // removes X-Forwarded-For unless the proxy is trusted. The rightmost entry
+  // is the one our own proxy added.
+  provider.proxy = true;
   provider.maxIpsCount = 1;
   return provider;
 }
