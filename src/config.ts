@@ -77,7 +77,9 @@ export type Config = {
   logLevel: string;
 };
 
-export class ConfigError extends Error {}
+export class ConfigError extends Error {
+  readonly code = 'invalid_configuration';
+}
 
 export function loadConfig(environment: Record<string, string | undefined> = process.env): Config {
   const parsed = environmentSchema.safeParse(environment);

@@ -3,7 +3,8 @@
 // DATABASE_URL is set). Its last line on stdout is one JSON object.
 import test from 'ava';
 import { randomBytes } from 'node:crypto';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import * as oidc from 'openid-client';
 import { ManualClock } from '../src/clock.ts';
 import { startTestProvider, totpCode, type TestProvider } from './helpers/server.ts';
@@ -78,6 +79,12 @@ test.serial('user create without a password, organisation by name: an invited us
   const json = succeeded(t, await cli('user', 'create', '--email', created.invitedEmail, '--org', created.orgName.toUpperCase()));
   t.regex(String(json.id), uuid);
   t.like(json, { email: created.invitedEmail, orgId: created.orgId, role: 'user', status: 'invited' });
+  // The invitation went out by email (the outbox folder by default), with its link.
+  const outbox = path.join(database.dataDir, 'outbox');
+  const mails = readdirSync(outbox).map((name) => JSON.parse(readFileSync(path.join(outbox, name), 'utf8')) as { to: string; text: string; html: string });
+  const invitation = mails.find((mail) => mail.to === created.invitedEmail);
+  t.truthy(invitation, 'an invitation mail was written');
+  t.regex(invitation?.text ?? '', /\/link\/[\w-]{43}/);
 });
 
 test.serial('client create with a secret: a confidential client with the default grant types and every URI given', async (t) => {

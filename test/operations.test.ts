@@ -237,4 +237,10 @@ test('with NODE_ENV=production the log is JSON lines, and each request line carr
     t.is(entry?.requestId, requestId, path);
     t.is(typeof entry?.status, 'number');
   }
+
+  // An emailed link's token is a credential and stays out of the log.
+  const token = randomBytes(32).toString('base64url');
+  await (await fetch(`http://127.0.0.1:${port}/link/${token}`)).arrayBuffer();
+  t.false(lines.some((line) => line.includes(token)), 'the link token is not logged');
+  t.true(lines.some((line) => line.includes('/link/[token]')));
 });

@@ -3,6 +3,7 @@ import type { Services } from '../services.ts';
 import { createOrganisation, createUser, DirectoryError, resolveOrganisation } from '../accounts/directory.ts';
 import { registerClient, type NewClient } from '../oidc/clients.ts';
 import { roles, type Role } from '../queries/users.ts';
+import type { Actor } from '../accounts/permissions.ts';
 
 type Values = Record<string, string | string[] | boolean | undefined>;
 type Command = { options: NonNullable<ParseArgsConfig['options']>; run(services: Services, values: Values): Promise<unknown> };
@@ -21,6 +22,9 @@ function required(values: Values, name: string): string {
   return value;
 }
 
+/** The operator at the command line acts as a super admin. */
+const operator: Actor = { userId: null, clientId: null, role: 'super_admin', orgId: null, name: 'Govlink operator' };
+
 const grantTypes = ['authorization_code', 'refresh_token', 'client_credentials'] as const;
 
 export const commands: Record<string, Command> = {
@@ -36,13 +40,11 @@ export const commands: Record<string, Command> = {
       const role = (values.role ?? 'user') as Role;
       if (!roles.includes(role)) throw new DirectoryError('invalid_role', `--role is one of ${roles.join(', ')}.`);
       const organisation = await resolveOrganisation(services.db, required(values, 'org'));
-      const user = await createUser(services.db, {
-        email: required(values, 'email'),
-        orgId: organisation.id,
-        role,
-        name: values.name as string | undefined,
-        password: values.password as string | undefined,
-      });
+      const input = { email: required(values, 'email'), orgId: organisation.id, role, name: values.name as string | undefined };
+      const user =
+        values.password === undefined
+          ? await services.lifecycle.invite(operator, { ip: 'cli', userAgent: 'govlink-idp cli' }, input)
+          : await createUser(services.db, { ...input, password: values.password as string });
       return { id: user.id, email: user.email, name: user.name, orgId: user.orgId, role: user.role, status: user.status };
     },
   },

@@ -28,9 +28,12 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const { values } = parseArgs({ args: rest, options: command.options, strict: true, allowPositionals: false });
-  const app = await createApp({ config, logger: createLogger({ env: 'production', logLevel: 'warn' }) });
+  const app = await createApp({ config, logger: createLogger({ env: 'production', logLevel: 'warn' }), startMailSender: false });
   try {
     const result = await command.run(app.services, values as Record<string, string | string[] | boolean | undefined>);
+    // Mail the command queued (an invitation) goes out now; what cannot be
+    // delivered yet stays queued for the server's sender.
+    await app.services.mailSender.drain();
     console.log(JSON.stringify(result));
     return 0;
   } finally {

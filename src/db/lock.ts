@@ -5,7 +5,9 @@ import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:f
 
 export type DirectoryLock = { release(): void };
 
-export class DatabaseInUseError extends Error {}
+export class DatabaseInUseError extends Error {
+  readonly code = 'database_in_use';
+}
 
 // The lock files this process holds. A lock file naming our own pid that is
 // not listed here was left by an earlier process that had the same pid, as

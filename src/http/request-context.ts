@@ -22,9 +22,14 @@ export function requestContext(logger: Logger, render: Render) {
     try {
       await next();
     } finally {
-      ctx.state.log.info({ method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
+      ctx.state.log.info({ method: ctx.method, path: loggablePath(ctx.path), status: ctx.status, ms: Math.round(performance.now() - started) }, 'request');
     }
   };
+}
+
+/** An emailed link's token is a credential: it never reaches the log. */
+export function loggablePath(path: string): string {
+  return path.replace(/^\/link\/[^/]+/, '/link/[token]');
 }
 
 /**
