@@ -11,7 +11,7 @@ export function otpStep(services: Services) {
   return async function otpStep(ctx: Context) {
     const { code = '' } = await readProtectedForm(ctx);
     const outcome = await services.signIn.checkOtp(ctx.state.interaction.uid, code.slice(0, 32), requestOrigin(ctx));
-    await finishOrExplain(services, ctx, outcome);
+    await finishOrExplain(services, ctx, outcome, 'code');
   };
 }
 
@@ -20,12 +20,17 @@ export function otpSetupStep(services: Services) {
   return async function otpSetupStep(ctx: Context) {
     const { code = '' } = await readProtectedForm(ctx);
     const outcome = await services.signIn.confirmEnrolment(ctx.state.interaction.uid, code.slice(0, 32), requestOrigin(ctx));
-    await finishOrExplain(services, ctx, outcome);
+    await finishOrExplain(services, ctx, outcome, 'code');
   };
 }
 
-async function finishOrExplain(services: Services, ctx: Context, outcome: SecondFactorOutcome) {
-  const { t, interaction } = ctx.state;
+/**
+ * Both factors are checked: the provider hears of the login now. New recovery
+ * codes, or the count left after using one, are shown on the way back to the
+ * relying party.
+ */
+export async function finishOrExplain(services: Services, ctx: Context, outcome: SecondFactorOutcome, field: 'code' | 'passkey' | 'recovery_code') {
+  const { t } = ctx.state;
   if (outcome.ok) {
     const returnTo = await services.provider.interactionResult(
       ctx.req,
@@ -33,13 +38,15 @@ async function finishOrExplain(services: Services, ctx: Context, outcome: Second
       { login: { accountId: outcome.user.id, acr: 'mfa', amr: outcome.amr, remember: true } },
       { mergeWithLastSubmission: false },
     );
+    if (outcome.newRecoveryCodes) return ctx.state.render(ctx, 'interactions/recovery-codes.njk', { codes: outcome.newRecoveryCodes, continueTo: returnTo });
+    if (outcome.recoveryCodesLeft !== undefined) return ctx.state.render(ctx, 'interactions/recovery-code-used.njk', { left: outcome.recoveryCodesLeft, continueTo: returnTo });
     ctx.status = 303;
     return ctx.redirect(returnTo);
   }
   if (outcome.reason === 'expired') return renderExpired(ctx);
   ctx.status = outcome.reason === 'locked' ? 429 : 400;
   if (outcome.reason === 'locked') ctx.set('Retry-After', String(outcome.retryAfterSeconds));
-  const message = outcome.reason === 'locked' ? t('otp.locked', { minutes: Math.ceil(outcome.retryAfterSeconds / 60) }) : t('otp.invalid');
-  ctx.state.interaction = interaction;
-  return renderStep(services, ctx, { errors: [{ field: 'code', message }] });
+  const minutes = outcome.reason === 'locked' ? Math.ceil(outcome.retryAfterSeconds / 60) : 0;
+  const message = outcome.reason === 'locked' ? t('otp.locked', { minutes }) : t(`second_factor.invalid_${field}`);
+  return renderStep(services, ctx, { errors: [{ field, message }], ...(field === 'recovery_code' ? { show: 'recovery' as const } : {}) });
 }

@@ -4,9 +4,9 @@ import type { Services } from '../src/services.ts';
 import { totpUri } from '../src/accounts/totp.ts';
 import { describeConsent, grantConsent } from './consent-step.ts';
 
-export type StepPageData = { errors?: { field: string; message: string }[]; email?: string };
+export type StepPageData = { errors?: { field: string; message: string }[]; email?: string; show?: 'recovery' };
 
-/** Renders the page for wherever this interaction is: password, OTP, OTP set-up or consent. */
+/** Renders the page for wherever this interaction is: password, second factor, set-up or consent. */
 export function showCurrentStep(services: Services) {
   return async function showCurrentStep(ctx: Context) {
     await renderStep(services, ctx, {});
@@ -28,8 +28,8 @@ export async function renderStep(services: Services, ctx: Context, data: StepPag
   const pending = await services.signIn.pending(interaction.uid);
   if (!pending) return ctx.state.render(ctx, 'interactions/password.njk', base);
   const need = await services.signIn.secondFactorNeed(pending.user);
-  if (need === 'otp') return ctx.state.render(ctx, 'interactions/otp.njk', base);
-  if (need === 'otp_reset_pending') {
+  if (need.kind === 'verify') return ctx.state.render(ctx, 'interactions/second-factor.njk', { ...base, factors: need });
+  if (need.kind === 'reset_pending') {
     ctx.status = 403;
     return ctx.state.render(ctx, 'interactions/otp-reset-pending.njk', base);
   }

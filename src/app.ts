@@ -1,6 +1,7 @@
 // The whole provider in one Koa application (oidc-provider is itself a Koa
 // app). Read top to bottom: services, then middleware in order, then routes.
 import type { Server } from 'node:http';
+import { fileURLToPath } from 'node:url';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { SecretBox, loadSecretKey } from './crypto.ts';
@@ -12,6 +13,8 @@ import { pruneExpiredPayloads } from './oidc/adapter.ts';
 import { AttemptLimiter } from './accounts/attempt-limits.ts';
 import { createAudit } from './accounts/audit.ts';
 import { SignIn } from './accounts/sign-in.ts';
+import { Passkeys } from './accounts/passkeys.ts';
+import { RecoveryCodes } from './accounts/recovery-codes.ts';
 import { createViews } from './http/views.ts';
 import { Mailer } from './mail/mailer.ts';
 import { ActionLinks } from './accounts/action-links.ts';
@@ -24,11 +27,16 @@ import { requestContext, securityHeaders } from './http/request-context.ts';
 import { csrfToken } from './http/csrf.ts';
 import { pinToIssuer } from './http/pin-to-issuer.ts';
 import { healthRoutes } from './http/health.ts';
+import { adminApiRoutes } from './admin/api/index.ts';
 import { staticFiles } from './http/static.ts';
 import { interactionRoutes } from '../interactions/index.ts';
 import { linkRoutes } from '../interactions/links/index.ts';
+import { adminScreenRoutes } from './admin/screen/index.ts';
 import { deleteExpiredPendingLogins } from './queries/pending-logins.ts';
 import type { Services } from './services.ts';
+
+// The WebAuthn browser library, served from here: no CDN.
+const webauthnBrowserBundle = fileURLToPath(new URL('../node_modules/@simplewebauthn/browser/dist/bundle/index.umd.min.js', import.meta.url));
 
 export type App = {
   services: Services;
@@ -63,21 +71,25 @@ export async function createApp(options: AppOptions): Promise<App> {
   const audit = createAudit(clock);
   const mailer = new Mailer({ issuer: config.issuer, from: config.mail.from, clock });
   const mailSender = new MailSender({ db, clock, logger, transport: createTransport(config.mail, clock), pollIntervalMs: options.mailPollIntervalMs });
-  const signIn = new SignIn({ db, box, clock, limiter, audit, pendingTtlSeconds: config.interactionTtl });
+  const passkeys = new Passkeys({ db, clock, issuer: config.issuer });
+  const recoveryCodes = new RecoveryCodes({ box, clock });
+  const signIn = new SignIn({ db, box, clock, limiter, audit, passkeys, recoveryCodes, mailer, pendingTtlSeconds: config.interactionTtl });
   const links = new ActionLinks({ clock, issuer: config.issuer, ttlSeconds: config.actionLinkTtl });
-  const linkFlows = new LinkFlows({ db, box, clock, links, limiter, mailer, audit });
+  const linkFlows = new LinkFlows({ db, box, clock, links, limiter, mailer, audit, recoveryCodes });
   const lifecycle = new Lifecycle({ db, clock, links, mailer, audit });
-  const services: Services = { config, db, box, clock, logger, provider, limiter, audit, signIn, views, mailer, mailSender, links, linkFlows, lifecycle };
+  const services: Services = { config, db, box, clock, logger, provider, limiter, audit, signIn, views, mailer, mailSender, links, linkFlows, lifecycle, passkeys, recoveryCodes };
 
   provider.use(pinToIssuer(config.issuer, config.trustProxy));
   provider.use(requestContext(logger, views.render));
   provider.use(securityHeaders());
   provider.use(errorBoundary());
-  provider.use(staticFiles());
+  provider.use(staticFiles({ '/static/simplewebauthn-browser.js': webauthnBrowserBundle }));
   provider.use(healthRoutes(db).routes());
+  provider.use(adminApiRoutes(services).routes());
   provider.use(csrfToken());
   provider.use(interactionRoutes(services).routes());
   provider.use(linkRoutes(services).routes());
+  provider.use(adminScreenRoutes(services).routes());
 
   provider.on('server_error', (ctx, error) => logger.error({ err: error, requestId: ctx.state?.requestId }, 'provider error'));
 

@@ -11,6 +11,8 @@ import type { SignIn } from './accounts/sign-in.ts';
 import type { ActionLinks } from './accounts/action-links.ts';
 import type { LinkFlows } from './accounts/link-flows.ts';
 import type { Lifecycle } from './accounts/lifecycle.ts';
+import type { Passkeys } from './accounts/passkeys.ts';
+import type { RecoveryCodes } from './accounts/recovery-codes.ts';
 import type { createViews } from './http/views.ts';
 import type { Mailer } from './mail/mailer.ts';
 import type { MailSender } from './mail/sender.ts';
@@ -28,6 +30,8 @@ export type Services = {
   links: ActionLinks;
   linkFlows: LinkFlows;
   lifecycle: Lifecycle;
+  passkeys: Passkeys;
+  recoveryCodes: RecoveryCodes;
   views: ReturnType<typeof createViews>;
   mailer: Mailer;
   mailSender: MailSender;

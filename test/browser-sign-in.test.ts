@@ -72,18 +72,23 @@ test('a newcomer signs in to the portal with a password and an authenticator, th
   await page.getByLabel('Code from your app').fill(await generate({ secret, epoch: Math.floor(provider.clock.now().getTime() / 1000) }));
   await page.getByRole('button', { name: 'Confirm and sign in' }).click();
 
+  await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
+  await check('04-recovery-codes');
+  t.is(await page.locator('.recovery-codes code').count(), 10);
+  await page.getByRole('link', { name: 'I have saved them, continue' }).click();
+
   await page.waitForURL(`${portal.url}/`);
-  await check('04-portal-signed-in');
+  await check('05-portal-signed-in');
   t.is(await page.locator('.user-name').innerText(), 'Grace Hopper');
   t.is(await page.locator('.user-email').innerText(), user.email);
   t.is(await page.locator('.user-organisation').innerText(), 'Navy Computing');
 
   await page.getByRole('navigation').getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign out of Govlink?' }).waitFor();
-  await check('05-sign-out-confirm');
+  await check('06-sign-out-confirm');
   await page.getByRole('button', { name: 'Yes, sign me out' }).click();
   await page.waitForURL(`${portal.url}/**`);
-  await check('06-portal-signed-out-again');
+  await check('07-portal-signed-out-again');
   t.true(await page.getByRole('link', { name: 'Sign in' }).first().isVisible());
 
   // Signed out at the provider too: signing in again asks for the password.

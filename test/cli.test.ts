@@ -11,7 +11,7 @@ import { startTestProvider, totpCode, type TestProvider } from './helpers/server
 import { freshDatabase, runKind, type FreshDatabase } from './helpers/databases.ts';
 import { runCli, type CliResult } from './helpers/cli.ts';
 import { UserAgent } from './helpers/user-agent.ts';
-import { finishAuthorization, relyingParty, secretFromSetupPage, startAuthorization } from './helpers/flows.ts';
+import { continueFrom, finishAuthorization, relyingParty, secretFromSetupPage, startAuthorization } from './helpers/flows.ts';
 
 const secretKey = randomBytes(32).toString('base64url');
 let database: FreshDatabase;
@@ -176,7 +176,7 @@ test.serial('clients and users made by the CLI work with the provider, and bad i
   await ua.get(authorization.url.href, web.redirectUri);
   const setup = await ua.submit({ email: created.admin.email, password: created.admin.password }, { stopAt: web.redirectUri });
   const secret = secretFromSetupPage(setup);
-  let page = await ua.submit({ code: await totpCode(secret, provider.clock) }, { stopAt: web.redirectUri });
+  let page = await continueFrom(ua, await ua.submit({ code: await totpCode(secret, provider.clock) }, { stopAt: web.redirectUri }), web.redirectUri);
   // A client made by the CLI is not first-party: the user is asked to consent.
   t.regex(page.body, /action="\/interaction\/[^"]+\/consent"/);
   page = await ua.submit({}, { selector: 'form[action$="/consent"]', stopAt: web.redirectUri });

@@ -1,7 +1,7 @@
 import test from 'ava';
 import { createTestUser, registerTestClient, startTestProvider, totpCode, type TestProvider } from './helpers/server.ts';
 import { UserAgent, dom, text } from './helpers/user-agent.ts';
-import { finishAuthorization, relyingParty, secretFromSetupPage, signIn, startAuthorization } from './helpers/flows.ts';
+import { continueFrom, finishAuthorization, relyingParty, secretFromSetupPage, signIn, startAuthorization } from './helpers/flows.ts';
 
 const redirectUri = 'http://127.0.0.1:9/callback';
 let provider: TestProvider;
@@ -20,7 +20,7 @@ async function toConsentPage(firstParty: boolean) {
   await ua.get(authorization.url.href, redirectUri);
   const setup = await ua.submit({ email: user.email, password: user.password });
   provider.clock.advance(30);
-  const page = await ua.submit({ code: await totpCode(secretFromSetupPage(setup), provider.clock) }, { stopAt: redirectUri });
+  const page = await continueFrom(ua, await ua.submit({ code: await totpCode(secretFromSetupPage(setup), provider.clock) }, { stopAt: redirectUri }), redirectUri);
   return { rp, ua, page, authorization, user };
 }
 

@@ -123,6 +123,8 @@ const samples: Record<MailTemplate, { data: Record<string, unknown>; mentions: s
   authenticator_added: { data: { name: 'Ada', at, kind: 'passkey' }, mentions: ['Ada', 'passkey was added', 'December 4, 2026 at 09:15 UTC'] },
   account_disabled: { data: { name: 'Dan', at }, mentions: ['Dan', 'disabled your Govlink account', 'December 4, 2026 at 09:15 UTC'] },
   account_enabled: { data: { name: 'Ena', at }, mentions: ['Ena', 'enabled your Govlink account', 'December 4, 2026 at 09:15 UTC'] },
+  recovery_code_used: { data: { name: 'Rex', at, remaining: 7 }, mentions: ['Rex', 'recovery code was used', '7 unused recovery codes left', 'December 4, 2026 at 09:15 UTC'] },
+  security_change: { data: { name: 'Sam', at, change: 'signed_out_everywhere' }, mentions: ['Sam', 'signed out everywhere', 'December 4, 2026 at 09:15 UTC'] },
 };
 
 test('every template renders its data in both parts, links and expiry included, with nothing left unrendered', (t) => {

@@ -2,7 +2,7 @@ import test from 'ava';
 import * as oidc from 'openid-client';
 import { createTestUser, registerTestClient, startTestProvider, totpCode, type TestProvider } from './helpers/server.ts';
 import { UserAgent, dom, text } from './helpers/user-agent.ts';
-import { finishAuthorization, relyingParty, secretFromSetupPage, signIn, startAuthorization } from './helpers/flows.ts';
+import { continueFrom, finishAuthorization, recoveryCodesOn, relyingParty, secretFromSetupPage, signIn, startAuthorization } from './helpers/flows.ts';
 
 let provider: TestProvider;
 test.before(async () => {
@@ -54,7 +54,12 @@ test.serial('first sign-in sets up the OTP, and the ID token carries acr mfa and
   t.regex(secret, /^[A-Z2-7]{32}$/, '20 random bytes in base32');
   for (const app of ['Google Authenticator', 'FreeOTP', 'Chrome', 'Firefox']) t.true(text(setup).includes(app), app);
 
-  const done = await ua.submit({ code: await totpCode(secret, provider.clock) }, { stopAt: redirectUri });
+  const codesPage = await ua.submit({ code: await totpCode(secret, provider.clock) }, { stopAt: redirectUri });
+  const recoveryCodes = recoveryCodesOn(codesPage);
+  t.is(recoveryCodes.length, 10, 'ten recovery codes are shown once, with the first second factor');
+  t.is(new Set(recoveryCodes).size, 10);
+  for (const code of recoveryCodes) t.regex(code, /^[A-Z2-9]{5}-[A-Z2-9]{5}$/);
+  const done = await continueFrom(ua, codesPage, redirectUri);
   t.true(done.url.startsWith(redirectUri));
   const tokens = await finishAuthorization(rp, authorization, done.url);
   const claims = tokens.claims()!;

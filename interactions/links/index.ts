@@ -125,7 +125,7 @@ function otpStep(services: Services) {
         : await services.linkFlows.completeOtpReset(link, user, flow.secret, code.slice(0, 32), origin);
     if (outcome.ok) {
       clearFlow(ctx);
-      return ctx.state.render(ctx, 'links/done.njk', { ...pageBase(ctx) });
+      return ctx.state.render(ctx, 'links/done.njk', { ...pageBase(ctx), codes: outcome.recoveryCodes });
     }
     if (outcome.reason === 'link_gone') return gone(ctx);
     ctx.status = outcome.reason === 'locked' ? 429 : 400;

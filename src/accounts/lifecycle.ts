@@ -6,11 +6,13 @@ import type { Db } from '../db/index.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import type { ActionLinks } from './action-links.ts';
 import type { Audit, Origin } from './audit.ts';
-import { checkEmail, DirectoryError } from './directory.ts';
-import { requireAssignableRole, requireManageable, requireNotSelf, PermissionError, type Actor } from './permissions.ts';
+import { checkEmail, createOrganisation, DirectoryError } from './directory.ts';
+import { requireAssignableRole, requireManageable, requireNotSelf, requireVisible, PermissionError, type Actor } from './permissions.ts';
 import { revokeAccountArtifacts } from '../oidc/adapter.ts';
-import { findOrganisationById } from '../queries/organisations.ts';
+import { findOrganisationById, type Organisation } from '../queries/organisations.ts';
 import { deleteTotpAuthenticator } from '../queries/totp-authenticators.ts';
+import { deleteRecoveryCodes } from '../queries/recovery-codes.ts';
+import { deleteAllPasskeys } from '../queries/passkeys.ts';
 import { deleteUserById, findUserByEmail, findUserById, insertUser, updatePasswordHash, updateUserFields, type Role, type User } from '../queries/users.ts';
 
 export type UserPatch = { name?: string; role?: Role; status?: 'active' | 'disabled' };
@@ -36,6 +38,21 @@ export class Lifecycle {
   /** A user that the actor may manage, or a PermissionError (404 across organisations). */
   async manageableUser(actor: Actor, userId: string, db: Db = this.db): Promise<User> {
     return requireManageable(actor, /^[0-9a-f-]{36}$/i.test(userId) ? await findUserById(db, userId.toLowerCase()) : undefined);
+  }
+
+  /** A user that the actor may see, or a PermissionError (404 across organisations). */
+  async visibleUser(actor: Actor, userId: string, db: Db = this.db): Promise<User> {
+    return requireVisible(actor, /^[0-9a-f-]{36}$/i.test(userId) ? await findUserById(db, userId.toLowerCase()) : undefined);
+  }
+
+  /** Organisations are created by super admins only. */
+  async createOrganisation(actor: Actor, origin: Origin, name: string): Promise<Organisation> {
+    if (actor.role !== 'super_admin') throw new PermissionError(403, 'Only a super admin can create organisations.');
+    return this.db.transaction(async (trx) => {
+      const organisation = await createOrganisation(trx, name);
+      await this.audit(trx, { type: 'organisation.created', ...this.by(actor), orgId: organisation.id, details: { name: organisation.name } }, origin);
+      return organisation;
+    });
   }
 
   /** Creates an invited user and emails them a link to choose a password and set up their authenticator. */
@@ -102,20 +119,25 @@ export class Lifecycle {
   }
 
   /**
-   * The TOTP secret is removed at once and every session ends. Sign-in is
-   * refused until the user enrols again through the emailed link; nobody can
-   * enrol for this account at sign-in.
+   * The TOTP secret and the recovery codes are removed at once, and every
+   * session ends; passkeys too unless the administrator chooses to keep them.
+   * Sign-in is refused until the user enrols again through the emailed link
+   * (or, with kept passkeys, signs in with one); nobody can enrol for this
+   * account at sign-in.
    */
-  async resetOtp(actor: Actor, origin: Origin, userId: string): Promise<void> {
+  async resetOtp(actor: Actor, origin: Origin, userId: string, options: { removePasskeys?: boolean } = {}): Promise<void> {
+    const removePasskeys = options.removePasskeys ?? true;
     await this.db.transaction(async (trx) => {
       const user = await this.manageableUser(actor, userId, trx);
       if (user.status === 'invited') throw new DirectoryError('invited', 'This user has not accepted their invitation yet: send the invitation again instead.');
       await deleteTotpAuthenticator(trx, user.id);
+      await deleteRecoveryCodes(trx, user.id);
+      const passkeysRemoved = removePasskeys ? await deleteAllPasskeys(trx, user.id) : 0;
       await updateUserFields(trx, user.id, { otpSetupAtSignIn: false });
       await revokeAccountArtifacts(trx, user.id);
       const { link, url } = await this.links.issue(trx, user.id, 'otp_reset', { userId: actor.userId, clientId: actor.clientId });
       await this.mailer.enqueue(trx, { to: user.email, template: 'otp_reset', data: { name: user.name, link: url, expiresAt: link.expiresAt }, userId: user.id, actionLinkId: link.id });
-      await this.audit(trx, { type: 'user.otp_reset', ...this.by(actor), targetUserId: user.id, orgId: user.orgId }, origin);
+      await this.audit(trx, { type: 'user.otp_reset', ...this.by(actor), targetUserId: user.id, orgId: user.orgId, details: { passkeysRemoved } }, origin);
       await this.audit(trx, { type: 'link.issued', ...this.by(actor), targetUserId: user.id, orgId: user.orgId, details: { kind: 'otp_reset', expiresAt: link.expiresAt } }, origin);
     });
   }

@@ -12,8 +12,10 @@ import { matchTotpStep } from './totp.ts';
 import { activateUser, findUserById, updatePasswordHash, updateUserFields, type User } from '../queries/users.ts';
 import { saveTotpAuthenticator } from '../queries/totp-authenticators.ts';
 import { markExpiryRecorded } from '../queries/action-links.ts';
+import type { RecoveryCodes } from './recovery-codes.ts';
 
-export type Completion = { ok: true } | { ok: false; reason: 'link_gone' | 'invalid_code' | 'locked'; retryAfterSeconds?: number };
+/** recoveryCodes: issued with the first second factor, to show once. */
+export type Completion = { ok: true; recoveryCodes?: string[] } | { ok: false; reason: 'link_gone' | 'invalid_code' | 'locked'; retryAfterSeconds?: number };
 
 export class LinkFlows {
   private readonly db: Db;
@@ -23,7 +25,9 @@ export class LinkFlows {
   private readonly limiter: AttemptLimiter;
   private readonly mailer: Mailer;
   private readonly audit: Audit;
-  constructor(deps: { db: Db; box: SecretBox; clock: Clock; links: ActionLinks; limiter: AttemptLimiter; mailer: Mailer; audit: Audit }) {
+  private readonly recoveryCodes: RecoveryCodes;
+  constructor(deps: { db: Db; box: SecretBox; clock: Clock; links: ActionLinks; limiter: AttemptLimiter; mailer: Mailer; audit: Audit; recoveryCodes: RecoveryCodes }) {
+    this.recoveryCodes = deps.recoveryCodes;
     this.db = deps.db;
     this.box = deps.box;
     this.clock = deps.clock;
@@ -86,7 +90,7 @@ export class LinkFlows {
       await this.audit(trx, { type: 'link.used', actorUserId: user.id, targetUserId: user.id, orgId: user.orgId, details: { kind: link.kind } }, origin);
       await this.audit(trx, { type: 'user.activated', actorUserId: user.id, targetUserId: user.id, orgId: user.orgId }, origin);
       await this.audit(trx, { type: 'authenticator.added', actorUserId: user.id, targetUserId: user.id, orgId: user.orgId, details: { kind: 'totp' } }, origin);
-      return { ok: true } as const;
+      return { ok: true, recoveryCodes: await this.recoveryCodes.regenerate(trx, user.id) } as const;
     });
   }
 
@@ -118,7 +122,9 @@ export class LinkFlows {
       await this.audit(trx, { type: 'link.used', actorUserId: user.id, targetUserId: user.id, orgId: user.orgId, details: { kind: link.kind } }, origin);
       await this.audit(trx, { type: 'authenticator.added', actorUserId: user.id, targetUserId: user.id, orgId: user.orgId, details: { kind: 'totp' } }, origin);
       await this.mailer.enqueue(trx, { to: user.email, template: 'authenticator_added', data: { name: user.name, at: this.clock.now(), kind: 'totp' }, userId: user.id });
-      return { ok: true } as const;
+      // The reset cleared the recovery codes; new ones come with the new authenticator.
+      const recoveryCodes = (await this.recoveryCodes.remaining(trx, user.id)) === 0 ? await this.recoveryCodes.regenerate(trx, user.id) : undefined;
+      return { ok: true, recoveryCodes } as const;
     });
   }
 }

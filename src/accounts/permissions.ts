@@ -42,6 +42,16 @@ export function requireManageable(actor: Actor, target: User | undefined): User 
   return target;
 }
 
+/**
+ * Refuses unless the actor may see the user (reading is not managing: an org
+ * admin sees the super admins of their organisation). Users of other
+ * organisations are "not found".
+ */
+export function requireVisible(actor: Actor, target: User | undefined): User {
+  if (!target || !canAccessOrganisation(actor, target.orgId)) throw new PermissionError(404, 'No such user.');
+  return target;
+}
+
 export function requireAssignableRole(actor: Actor, role: Role): void {
   if (rank[role] > rank[actor.role]) throw new PermissionError(403, `You cannot give the role ${role}: it is above yours.`);
 }

@@ -10,6 +10,12 @@ import { matchTotpStep, newTotpSecret } from './totp.ts';
 import { findUserByEmail, findUserById, normaliseEmail, upgradePasswordHash, type User } from '../queries/users.ts';
 import { claimTotpStep, findTotpAuthenticator, saveTotpAuthenticator } from '../queries/totp-authenticators.ts';
 import { deletePendingLogin, findPendingLogin, savePendingLogin, setEnrolmentSecret, type PendingLogin } from '../queries/pending-logins.ts';
+import { hasRecoveryCodes } from '../queries/recovery-codes.ts';
+import { listPasskeys } from '../queries/passkeys.ts';
+import type { Mailer } from '../mail/mailer.ts';
+import { passkeyAmr, type Passkeys } from './passkeys.ts';
+import type { RecoveryCodes } from './recovery-codes.ts';
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 
 export type PasswordOutcome =
   | { ok: true; user: User }
@@ -17,11 +23,15 @@ export type PasswordOutcome =
   | { ok: false; reason: 'locked'; retryAfterSeconds: number };
 
 export type SecondFactorOutcome =
-  | { ok: true; user: User; amr: string[] }
+  /** newRecoveryCodes: issued now, with the first second factor, to show once; recoveryCodesLeft: after using one */
+  | { ok: true; user: User; amr: string[]; newRecoveryCodes?: string[]; recoveryCodesLeft?: number }
   | { ok: false; reason: 'invalid' | 'expired' }
   | { ok: false; reason: 'locked'; retryAfterSeconds: number };
 
-export type SecondFactorNeed = 'otp' | 'otp_setup' | 'otp_reset_pending';
+export type SecondFactorNeed =
+  | { kind: 'verify'; totp: boolean; passkeys: boolean; recoveryCodes: boolean }
+  | { kind: 'setup' }
+  | { kind: 'reset_pending' };
 
 export class SignIn {
   private readonly db: Db;
@@ -29,13 +39,29 @@ export class SignIn {
   private readonly clock: Clock;
   private readonly limiter: AttemptLimiter;
   private readonly audit: Audit;
+  private readonly passkeys: Passkeys;
+  private readonly recoveryCodes: RecoveryCodes;
+  private readonly mailer: Mailer;
   private readonly pendingTtlSeconds: number;
-  constructor(deps: { db: Db; box: SecretBox; clock: Clock; limiter: AttemptLimiter; audit: Audit; pendingTtlSeconds: number }) {
+  constructor(deps: {
+    db: Db;
+    box: SecretBox;
+    clock: Clock;
+    limiter: AttemptLimiter;
+    audit: Audit;
+    passkeys: Passkeys;
+    recoveryCodes: RecoveryCodes;
+    mailer: Mailer;
+    pendingTtlSeconds: number;
+  }) {
     this.db = deps.db;
     this.box = deps.box;
     this.clock = deps.clock;
     this.limiter = deps.limiter;
     this.audit = deps.audit;
+    this.passkeys = deps.passkeys;
+    this.recoveryCodes = deps.recoveryCodes;
+    this.mailer = deps.mailer;
     this.pendingTtlSeconds = deps.pendingTtlSeconds;
   }
 
@@ -77,10 +103,12 @@ export class SignIn {
     return { login, user };
   }
 
-  /** Which second factor step this user goes to. */
+  /** Which second factor step this user goes to, and which factors they can choose from. */
   async secondFactorNeed(user: User): Promise<SecondFactorNeed> {
-    if (await findTotpAuthenticator(this.db, user.id)) return 'otp';
-    return user.otpSetupAtSignIn ? 'otp_setup' : 'otp_reset_pending';
+    const totp = Boolean(await findTotpAuthenticator(this.db, user.id));
+    const passkeys = (await listPasskeys(this.db, user.id)).length > 0;
+    if (totp || passkeys) return { kind: 'verify', totp, passkeys, recoveryCodes: await hasRecoveryCodes(this.db, user.id) };
+    return user.otpSetupAtSignIn ? { kind: 'setup' } : { kind: 'reset_pending' };
   }
 
   /** Step 2 with an enrolled authenticator. */
@@ -114,14 +142,85 @@ export class SignIn {
     const pending = await this.pending(interactionUid);
     if (!pending?.login.enrolmentSecretSealed) return { ok: false, reason: 'expired' };
     const { user, login } = pending;
-    if ((await this.secondFactorNeed(user)) !== 'otp_setup') return { ok: false, reason: 'expired' };
+    if ((await this.secondFactorNeed(user)).kind !== 'setup') return { ok: false, reason: 'expired' };
     const limited = await this.countOtpAttempt(user, origin);
     if (limited) return limited;
     const step = await matchTotpStep(this.box.decrypt('totp-secret', login.enrolmentSecretSealed!), code, this.clock.now());
     if (step === null) return { ok: false, reason: 'invalid' };
-    await saveTotpAuthenticator(this.db, user.id, login.enrolmentSecretSealed!, step);
-    await this.audit(this.db, { type: 'authenticator.added', targetUserId: user.id, actorUserId: user.id, orgId: user.orgId, details: { kind: 'totp' } }, origin);
-    return this.complete(interactionUid, user, ['pwd', 'otp'], origin);
+    const newRecoveryCodes = await this.db.transaction(async (trx) => {
+      await saveTotpAuthenticator(trx, user.id, login.enrolmentSecretSealed!, step);
+      await this.audit(trx, { type: 'authenticator.added', targetUserId: user.id, actorUserId: user.id, orgId: user.orgId, details: { kind: 'totp' } }, origin);
+      return this.recoveryCodes.regenerate(trx, user.id);
+    });
+    return { ...(await this.complete(interactionUid, user, ['pwd', 'otp'], origin)), newRecoveryCodes };
+  }
+
+  /** Options for a passkey sign-in at step 2, or null when the user has none. */
+  async passkeyOptions(interactionUid: string) {
+    const pending = await this.pending(interactionUid);
+    return pending ? this.passkeys.authenticationOptions(pending.user, `login:${interactionUid}`) : null;
+  }
+
+  /** Step 2 with a passkey: amr is hwk for a device-bound key, swk for a synced passkey. */
+  async checkPasskey(interactionUid: string, response: AuthenticationResponseJSON, origin: Origin): Promise<SecondFactorOutcome> {
+    const pending = await this.pending(interactionUid);
+    if (!pending) return { ok: false, reason: 'expired' };
+    const { user } = pending;
+    const limited = await this.countOtpAttempt(user, origin);
+    if (limited) return limited;
+    const passkey = await this.passkeys.authenticate(user, `login:${interactionUid}`, response);
+    if (!passkey) {
+      await this.audit(this.db, { type: 'sign_in.failed', targetUserId: user.id, orgId: user.orgId, details: { factor: 'passkey' } }, origin);
+      return { ok: false, reason: 'invalid' };
+    }
+    return this.complete(interactionUid, user, ['pwd', passkeyAmr(passkey)], origin);
+  }
+
+  /** Options to register a passkey instead of an authenticator app at first set-up. */
+  async passkeySetupOptions(interactionUid: string) {
+    const pending = await this.pending(interactionUid);
+    if (!pending || (await this.secondFactorNeed(pending.user)).kind !== 'setup') return null;
+    return this.passkeys.registrationOptions(pending.user, `setup:${interactionUid}`);
+  }
+
+  /** Step 2 for a user setting up a passkey as their first second factor. */
+  async confirmPasskeyEnrolment(interactionUid: string, response: RegistrationResponseJSON, name: string, origin: Origin): Promise<SecondFactorOutcome> {
+    const pending = await this.pending(interactionUid);
+    if (!pending || (await this.secondFactorNeed(pending.user)).kind !== 'setup') return { ok: false, reason: 'expired' };
+    const { user } = pending;
+    const result = await this.db.transaction(async (trx) => {
+      const passkey = await this.passkeys.register(trx, user, `setup:${interactionUid}`, response, name);
+      if (!passkey) return null;
+      await this.audit(trx, { type: 'authenticator.added', targetUserId: user.id, actorUserId: user.id, orgId: user.orgId, details: { kind: 'passkey', name: passkey.name } }, origin);
+      return { passkey, codes: await this.recoveryCodes.regenerate(trx, user.id) };
+    });
+    if (!result) return { ok: false, reason: 'invalid' };
+    return { ...(await this.complete(interactionUid, user, ['pwd', passkeyAmr(result.passkey)], origin)), newRecoveryCodes: result.codes };
+  }
+
+  /**
+   * Step 2 with a recovery code, in place of the authenticator: used once,
+   * audited, and the user is told by email how many are left.
+   */
+  async checkRecoveryCode(interactionUid: string, code: string, origin: Origin): Promise<SecondFactorOutcome> {
+    const pending = await this.pending(interactionUid);
+    if (!pending) return { ok: false, reason: 'expired' };
+    const { user } = pending;
+    const limited = await this.countOtpAttempt(user, origin);
+    if (limited) return limited;
+    const left = await this.db.transaction(async (trx) => {
+      const remaining = await this.recoveryCodes.use(trx, user.id, code);
+      if (remaining === null) return null;
+      await this.audit(trx, { type: 'recovery_code.used', actorUserId: user.id, targetUserId: user.id, orgId: user.orgId, details: { remaining } }, origin);
+      await this.mailer.enqueue(trx, { to: user.email, template: 'recovery_code_used', data: { name: user.name, at: this.clock.now(), remaining }, userId: user.id });
+      return remaining;
+    });
+    if (left === null) {
+      await this.audit(this.db, { type: 'sign_in.failed', targetUserId: user.id, orgId: user.orgId, details: { factor: 'recovery_code' } }, origin);
+      return { ok: false, reason: 'invalid' };
+    }
+    // A recovery code is a one-time password (RFC 8176 "otp").
+    return { ...(await this.complete(interactionUid, user, ['pwd', 'otp'], origin)), recoveryCodesLeft: left };
   }
 
   private async countOtpAttempt(user: User, origin: Origin): Promise<SecondFactorOutcome | null> {
@@ -131,7 +230,7 @@ export class SignIn {
     return { ok: false, reason: 'locked', retryAfterSeconds: verdict.retryAfterSeconds };
   }
 
-  private async complete(interactionUid: string, user: User, amr: string[], origin: Origin): Promise<SecondFactorOutcome> {
+  private async complete(interactionUid: string, user: User, amr: string[], origin: Origin): Promise<Extract<SecondFactorOutcome, { ok: true }>> {
     await this.limiter.succeeded(attemptKeys.otpAccount(user.id), attemptKeys.otpAddress(origin.ip));
     await deletePendingLogin(this.db, interactionUid);
     await this.audit(this.db, { type: 'sign_in.succeeded', targetUserId: user.id, actorUserId: user.id, orgId: user.orgId, details: { amr } }, origin);

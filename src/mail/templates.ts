@@ -15,6 +15,12 @@ export const mailSchemas = {
   authenticator_added: z.strictObject({ name, at, kind: z.enum(['totp', 'passkey']) }),
   account_disabled: z.strictObject({ name, at }),
   account_enabled: z.strictObject({ name, at }),
+  recovery_code_used: z.strictObject({ name, at, remaining: z.number().int().min(0) }),
+  security_change: z.strictObject({
+    name,
+    at,
+    change: z.enum(['totp_replaced', 'passkey_removed', 'passkey_renamed', 'recovery_codes_regenerated', 'session_ended', 'signed_out_everywhere']),
+  }),
 };
 
 export type MailTemplate = keyof typeof mailSchemas;

@@ -41,6 +41,17 @@ export async function finishAuthorization(rp: RelyingParty, authorization: Autho
   });
 }
 
+/** The recovery codes shown once after the first second factor is set up (empty on other pages). */
+export function recoveryCodesOn(page: Page): string[] {
+  return dom(page).querySelectorAll('.recovery-codes code').map((code) => code.textContent.trim());
+}
+
+/** Follows the "continue" link of a page shown on the way back to the relying party (recovery codes). */
+export async function continueFrom(ua: UserAgent, page: Page, stopAt: string): Promise<Page> {
+  const next = dom(page).querySelector('a#continue')?.getAttribute('href');
+  return next ? ua.get(new URL(next, page.url).href, stopAt) : page;
+}
+
 /** Reads the manual-entry secret off the OTP set-up page, as a person would copy it. */
 export function secretFromSetupPage(page: Page): string {
   const code = dom(page).querySelector('#otp-secret');
@@ -70,8 +81,10 @@ export async function signIn(provider: TestProvider, rp: RelyingParty, user: Tes
     secret = secretFromSetupPage(afterPassword);
   }
   await freshStep(provider, secret);
-  const final = await ua.submit({ code: await totpCode(secret, provider.clock) }, { stopAt: rp.redirectUri });
+  let final = await ua.submit({ code: await totpCode(secret, provider.clock) }, { stopAt: rp.redirectUri });
+  const recoveryCodes = recoveryCodesOn(final);
+  final = await continueFrom(ua, final, rp.redirectUri);
   if (!final.url.startsWith(rp.redirectUri)) throw new Error(`sign-in did not return to the client: ${final.url} ${final.status}\n${final.body.slice(0, 3000)}`);
   const tokens = await finishAuthorization(rp, authorization, final.url);
-  return { tokens, secret, ua };
+  return { tokens, secret, ua, recoveryCodes };
 }

@@ -1,0 +1,65 @@
+// Step 2 by other means than the authenticator app: a passkey (WebAuthn,
+// with a little JavaScript) or a recovery code (a plain form).
+import type { Context } from 'koa';
+import { z } from 'zod';
+import type { Services } from '../src/services.ts';
+import { readProtectedForm } from '../src/http/csrf.ts';
+import { requestOrigin } from '../src/http/origin.ts';
+import { badRequest } from '../src/http/errors.ts';
+import { finishOrExplain } from './otp-step.ts';
+
+const credentialResponse = z.object({ id: z.string().max(1024), rawId: z.string().max(1024), type: z.literal('public-key'), response: z.record(z.string(), z.unknown()) }).loose();
+
+function parseCredential(json: string | undefined) {
+  try {
+    const parsed = credentialResponse.safeParse(JSON.parse(json ?? ''));
+    if (parsed.success) return parsed.data;
+  } catch {
+    // not JSON
+  }
+  throw badRequest('error.bad_request');
+}
+
+/** GET …/passkey/options: the WebAuthn request options for this sign-in (JSON). */
+export function passkeyOptions(services: Services) {
+  return async function passkeyOptions(ctx: Context) {
+    const options = await services.signIn.passkeyOptions(ctx.state.interaction.uid);
+    if (!options) throw badRequest();
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = options;
+  };
+}
+
+export function passkeyStep(services: Services) {
+  return async function passkeyStep(ctx: Context) {
+    const { response } = await readProtectedForm(ctx);
+    const outcome = await services.signIn.checkPasskey(ctx.state.interaction.uid, parseCredential(response) as never, requestOrigin(ctx));
+    await finishOrExplain(services, ctx, outcome, 'passkey');
+  };
+}
+
+/** GET …/passkey-setup/options: WebAuthn creation options for a first-time passkey (JSON). */
+export function passkeySetupOptions(services: Services) {
+  return async function passkeySetupOptions(ctx: Context) {
+    const options = await services.signIn.passkeySetupOptions(ctx.state.interaction.uid);
+    if (!options) throw badRequest();
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = options;
+  };
+}
+
+export function passkeySetupStep(services: Services) {
+  return async function passkeySetupStep(ctx: Context) {
+    const { response, name = '' } = await readProtectedForm(ctx);
+    const outcome = await services.signIn.confirmPasskeyEnrolment(ctx.state.interaction.uid, parseCredential(response) as never, name, requestOrigin(ctx));
+    await finishOrExplain(services, ctx, outcome, 'passkey');
+  };
+}
+
+export function recoveryCodeStep(services: Services) {
+  return async function recoveryCodeStep(ctx: Context) {
+    const { recovery_code: code = '' } = await readProtectedForm(ctx);
+    const outcome = await services.signIn.checkRecoveryCode(ctx.state.interaction.uid, code.slice(0, 64), requestOrigin(ctx));
+    await finishOrExplain(services, ctx, outcome, 'recovery_code');
+  };
+}
