@@ -28,8 +28,17 @@
           if (name && !name.value) name.value = result.authenticatorAttachment === 'cross-platform' ? 'Security key' : 'Passkey';
           form.submit();
         })
-        .catch(function () {
+        .catch(function (error) {
           button.disabled = false;
+          var message = form.querySelector('.passkey-error');
+          if (!message) {
+            message = document.createElement('p');
+            message.className = 'error-message passkey-error';
+            message.setAttribute('role', 'alert');
+            form.insertBefore(message, button);
+          }
+          message.textContent = form.getAttribute('data-error') || 'The passkey could not be used.';
+          if (window.console) console.warn('passkey:', error && error.message);
         });
     });
   });

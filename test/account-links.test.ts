@@ -84,6 +84,7 @@ test.serial('an invited user chooses a password, sets up the OTP through the lin
   const done = await ua.submit({ code: await totpCode(secret, provider.clock) });
   t.is(done.status, 200);
   t.regex(text(done), /Your account is ready/);
+  t.is(dom(done).querySelectorAll('.recovery-codes code').length, 10, 'recovery codes come with the first second factor');
   t.truthy(dom(done).querySelector(`a[href="${provider.config.portal.url}"]`));
   const result = await trySignIn(email, password, secret);
   t.true(result.signedIn);
@@ -153,6 +154,7 @@ test.serial('reset OTP: sign-in is refused until the link enrols a new authentic
   await freshStep(provider, secret);
   const done = await ua.submit({ code: await totpCode(secret, provider.clock) });
   t.regex(text(done), /new authenticator is set up/);
+  t.is(dom(done).querySelectorAll('.recovery-codes code').length, 10, 'the reset cleared the old codes; new ones are shown');
   const signedIn = await trySignIn(user.email, user.password, secret);
   t.true(signedIn.signedIn);
   const oldCode = await trySignIn(user.email, user.password, user.totpSecret);

@@ -60,9 +60,9 @@ export class Passkeys {
     return options;
   }
 
-  /** Checks the browser's answer to registrationOptions and stores the new passkey. */
+  /** Checks the browser's answer to registrationOptions and stores the new passkey (all through `db`, which may be a transaction). */
   async register(db: Db, user: User, key: string, response: RegistrationResponseJSON, name: string): Promise<Passkey | null> {
-    const challenge = await takeChallenge(this.db, key, this.clock.now());
+    const challenge = await takeChallenge(db, key, this.clock.now());
     if (!challenge) return null;
     const verification = await verifyRegistrationResponse({
       response,
@@ -73,7 +73,7 @@ export class Passkeys {
     }).catch(() => null);
     if (!verification?.verified) return null;
     const { credential, credentialDeviceType, credentialBackedUp, aaguid } = verification.registrationInfo;
-    if (await findPasskey(this.db, credential.id)) return null;
+    if (await findPasskey(db, credential.id)) return null;
     const passkey: Passkey = {
       id: credential.id,
       userId: user.id,

@@ -50,7 +50,7 @@ export async function throwawayDatabase(baseUrl: string): Promise<{ url: string;
   };
 }
 
-export async function startTestProvider(options: { env?: Record<string, string>; reuse?: { dataDir: string; databaseUrl?: string; secretKey: string; port: number; clock: ManualClock } } = {}): Promise<TestProvider> {
+export async function startTestProvider(options: { env?: Record<string, string>; hostname?: string; reuse?: { dataDir: string; databaseUrl?: string; secretKey: string; port: number; clock: ManualClock } } = {}): Promise<TestProvider> {
   const reuse = options.reuse;
   const dataDir = reuse?.dataDir ?? mkdtempSync(path.join(tmpdir(), 'govlink-test-'));
   let database: { url: string; drop(): Promise<void> } | undefined;
@@ -62,7 +62,8 @@ export async function startTestProvider(options: { env?: Record<string, string>;
   const secretKey = reuse?.secretKey ?? randomBytes(32).toString('base64url');
   const server = createServer();
   const port = await listen(server, reuse?.port ?? 0, '127.0.0.1');
-  const issuer = `http://127.0.0.1:${port}`;
+  // WebAuthn refuses IP addresses as relying party ids: passkey tests use hostname 'localhost'.
+  const issuer = `http://${options.hostname ?? '127.0.0.1'}:${port}`;
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: String(port),
@@ -97,7 +98,7 @@ export async function startTestProvider(options: { env?: Record<string, string>;
     },
     async restart() {
       await close();
-      const next = await startTestProvider({ env: options.env, reuse: { dataDir, databaseUrl, secretKey, port, clock } });
+      const next = await startTestProvider({ env: options.env, hostname: options.hostname, reuse: { dataDir, databaseUrl, secretKey, port, clock } });
       const stopNext = next.stop;
       next.stop = async () => {
         await stopNext();

@@ -1,0 +1,104 @@
+// Passkeys in real Chromium, with the DevTools virtual authenticator: set one
+// up as the first second factor, sign in with it, and check amr.
+import test from 'ava';
+import type { Page } from 'playwright-core';
+import { createTestUser, registerTestClient, startTestProvider, type TestProvider } from './helpers/server.ts';
+import { inspectPage, launchBrowser, type Browser } from './helpers/browser.ts';
+import { finishAuthorization, relyingParty, startAuthorization, type RelyingParty } from './helpers/flows.ts';
+
+const redirectUri = 'http://127.0.0.1:9/callback';
+let provider: TestProvider;
+let rp: RelyingParty;
+
+test.before(async () => {
+  provider = await startTestProvider({ hostname: 'localhost' });
+  rp = await relyingParty(provider, await registerTestClient(provider, { redirectUris: [redirectUri] }));
+});
+test.after.always(async () => {
+  await provider?.stop();
+});
+
+/** A virtual authenticator on this page; `synced` makes its credentials backup-eligible (a synced passkey). */
+async function virtualAuthenticator(browser: Browser, page: Page, synced: boolean) {
+  const cdp = await browser.context.newCDPSession(page);
+  const send = cdp.send.bind(cdp) as (method: string, params?: object) => Promise<Record<string, unknown>>;
+  await send('WebAuthn.enable', { enableUI: false });
+  const { authenticatorId } = await send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2',
+      transport: synced ? 'internal' : 'usb',
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+      defaultBackupEligibility: synced,
+      defaultBackupState: synced,
+    },
+  });
+  return {
+    async credentials() {
+      return ((await send('WebAuthn.getCredentials', { authenticatorId })).credentials as unknown[]).length;
+    },
+  };
+}
+
+/** Starts an authorization in the browser and resolves with the callback URL the provider redirects to. */
+async function authorize(page: Page, parameters: Record<string, string> = {}) {
+  const authorization = await startAuthorization(rp, parameters);
+  let callback: (url: string) => void;
+  const reached = new Promise<string>((resolve) => (callback = resolve));
+  await page.route('http://127.0.0.1:9/**', async (route) => {
+    callback(route.request().url());
+    await route.fulfill({ status: 200, contentType: 'text/plain', body: 'back at the client' });
+  });
+  await page.goto(authorization.url.href);
+  return { authorization, reached };
+}
+
+for (const synced of [false, true]) {
+  const amr = synced ? 'swk' : 'hwk';
+  test.serial(`a ${synced ? 'synced passkey' : 'security key'} set up at first sign-in signs in with amr pwd+${amr}`, async (t) => {
+    const browser = await launchBrowser();
+    t.teardown(() => browser.close());
+    const { page } = browser;
+    const authenticator = await virtualAuthenticator(browser, page, synced);
+    const user = await createTestUser(provider);
+    const check = async (name: string) => {
+      const violations = await inspectPage(page, `passkey-${amr}-${name}`);
+      t.deepEqual(violations, [], `${name}: ${violations.map((v) => `${v.id}: ${v.help}`).join('; ')}`);
+    };
+
+    const first = await authorize(page);
+    await page.getByLabel('Email address').fill(user.email);
+    await page.getByLabel('Password').fill(user.password);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Set up your authenticator app' }).waitFor();
+    await page.getByRole('button', { name: 'Set up a passkey or security key' }).click();
+    await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
+    t.is(await authenticator.credentials(), 1, 'the authenticator holds the new credential');
+    await page.getByRole('link', { name: 'I have saved them, continue' }).click();
+    const firstTokens = await finishAuthorization(rp, first.authorization, await first.reached);
+    t.deepEqual(firstTokens.claims()?.amr, ['pwd', amr]);
+    t.is(firstTokens.claims()?.acr, 'mfa');
+    const stored = await provider.app.services.db('passkeys').where({ user_id: user.id });
+    t.is(stored.length, 1);
+    t.is(stored[0].device_type, synced ? 'multiDevice' : 'singleDevice');
+    t.is(stored[0].backed_up, synced);
+    t.true(Array.isArray(stored[0].transports));
+
+    // Sign in again with the passkey as the second factor.
+    await page.unroute('http://127.0.0.1:9/**');
+    const second = await authorize(page, { prompt: 'login' });
+    await page.getByLabel('Password').fill(user.password);
+    await page.getByLabel('Email address').fill(user.email);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await page.getByRole('heading', { name: 'Use your passkey' }).waitFor();
+    await check('second-factor');
+    await page.getByRole('button', { name: 'Use a passkey or security key' }).click();
+    const secondTokens = await finishAuthorization(rp, second.authorization, await second.reached);
+    t.deepEqual(secondTokens.claims()?.amr, ['pwd', amr]);
+    const used = await provider.app.services.db('passkeys').where({ user_id: user.id }).first();
+    t.truthy(used.last_used_at, 'the use was recorded');
+    t.true(Number(used.counter) >= Number(stored[0].counter));
+  });
+}
