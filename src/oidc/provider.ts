@@ -1,6 +1,6 @@
 // oidc-provider, configured for two-factor sign-in only: every session comes
 // from our login interaction with acr "mfa".
-import Provider, { type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
+import Provider, { errors, type ClientMetadata, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { Config } from '../config.ts';
 import type { Db } from '../db/index.ts';
 import type { SecretBox } from '../crypto.ts';
@@ -47,8 +47,21 @@ export function createProvider(options: { config: Config; db: Db; box: SecretBox
     pkce: { required: () => true },
     features: {
       devInteractions: { enabled: false },
-      revocation: { enabled: true },
-      introspection: { enabled: true },
+      // A client revokes only its own tokens. A confidential client may
+      // introspect any token (it may be a resource server); a public one
+      // only its own.
+      revocation: {
+        enabled: true,
+        allowedPolicy: async (ctx, client, token) => {
+          if (token.clientId === client.clientId) return true;
+          if (client.clientAuthMethod === 'none') return false;
+          throw new errors.InvalidRequest('client is not authorized to revoke the presented token');
+        },
+      },
+      introspection: {
+        enabled: true,
+        allowedPolicy: async (ctx, client, token) => client.clientAuthMethod !== 'none' || token.clientId === client.clientId,
+      },
       claimsParameter: { enabled: true },
       clientCredentials: { enabled: true },
       backchannelLogout: { enabled: true },
@@ -71,7 +84,7 @@ export function createProvider(options: { config: Config; db: Db; box: SecretBox
     // (the management API) can insist on acr "mfa".
     extraTokenClaims: async (ctx, token) => {
       if (token.kind !== 'AccessToken') return undefined;
-      const source = ctx.oidc.entities.AuthorizationCode ?? ctx.oidc.entities.RefreshToken;
+      const source = ctx?.oidc.entities.AuthorizationCode ?? ctx?.oidc.entities.RefreshToken;
       const acr = (source as { acr?: string } | undefined)?.acr;
       return acr ? { acr } : undefined;
     },

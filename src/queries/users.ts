@@ -114,6 +114,10 @@ export async function deleteUserById(db: Db, id: string): Promise<boolean> {
   return rows.length === 1;
 }
 
+export async function listUserIdsInOrganisation(db: Db, orgId: string): Promise<string[]> {
+  return db('users').where({ org_id: orgId }).pluck('id');
+}
+
 export type UserCursor = { email: string; id: string };
 
 /** Users ordered by email, filtered by organisation and a search on email or name, a page at a time. */
