@@ -22,3 +22,11 @@ export async function findClient(db: Db, box: SecretBox, clientId: string): Prom
 export async function clientExists(db: Db, clientId: string): Promise<boolean> {
   return Boolean(await db('oidc_clients').where({ client_id: clientId }).first('client_id'));
 }
+
+/** Replaces a client's metadata and secret (our own first-party clients, when ISSUER or SECRET_KEY changed). */
+export async function updateClientMetadata(db: Db, box: SecretBox, metadata: ClientMetadata): Promise<void> {
+  const { client_secret: secret, ...rest } = metadata;
+  await db('oidc_clients')
+    .where({ client_id: metadata.client_id })
+    .update({ metadata: JSON.stringify(rest), secret_sealed: secret ? box.encrypt('client-secret', secret) : null });
+}
