@@ -128,7 +128,13 @@ export function readForm(page: Page, selector = 'form', button?: string): Form {
     const type = (input.getAttribute('type') ?? 'text').toLowerCase();
     if (!name || type === 'submit' || type === 'button') continue;
     if ((type === 'checkbox' || type === 'radio') && !input.hasAttribute('checked')) continue;
-    fields[name] = input.getAttribute('value') ?? input.textContent ?? '';
+    if (input.tagName === 'SELECT') {
+      const options = input.querySelectorAll('option');
+      const chosen = options.find((option) => option.hasAttribute('selected')) ?? options[0];
+      fields[name] = chosen ? (chosen.getAttribute('value') ?? chosen.textContent) : '';
+      continue;
+    }
+    fields[name] = input.getAttribute('value') ?? (input.tagName === 'TEXTAREA' ? input.textContent : '') ?? '';
   }
   if (button) {
     const clicked = form.querySelectorAll('button, input[type=submit]').find((b) => b.getAttribute('name') === button || b.textContent.trim() === button);
