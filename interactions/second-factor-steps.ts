@@ -1,24 +1,12 @@
 // Step 2 by other means than the authenticator app: a passkey (WebAuthn,
 // with a little JavaScript) or a recovery code (a plain form).
 import type { Context } from 'koa';
-import { z } from 'zod';
 import type { Services } from '../src/services.ts';
 import { readProtectedForm } from '../src/http/csrf.ts';
 import { requestOrigin } from '../src/http/origin.ts';
 import { badRequest } from '../src/http/errors.ts';
+import { parsePasskeyResponse } from '../src/http/passkey-response.ts';
 import { finishOrExplain } from './otp-step.ts';
-
-const credentialResponse = z.object({ id: z.string().max(1024), rawId: z.string().max(1024), type: z.literal('public-key'), response: z.record(z.string(), z.unknown()) }).loose();
-
-function parseCredential(json: string | undefined) {
-  try {
-    const parsed = credentialResponse.safeParse(JSON.parse(json ?? ''));
-    if (parsed.success) return parsed.data;
-  } catch {
-    // not JSON
-  }
-  throw badRequest('error.bad_request');
-}
 
 /** GET …/passkey/options: the WebAuthn request options for this sign-in (JSON). */
 export function passkeyOptions(services: Services) {
@@ -33,7 +21,7 @@ export function passkeyOptions(services: Services) {
 export function passkeyStep(services: Services) {
   return async function passkeyStep(ctx: Context) {
     const { response } = await readProtectedForm(ctx);
-    const outcome = await services.signIn.checkPasskey(ctx.state.interaction.uid, parseCredential(response) as never, requestOrigin(ctx));
+    const outcome = await services.signIn.checkPasskey(ctx.state.interaction.uid, parsePasskeyResponse(response), requestOrigin(ctx));
     await finishOrExplain(services, ctx, outcome, 'passkey');
   };
 }
@@ -51,7 +39,7 @@ export function passkeySetupOptions(services: Services) {
 export function passkeySetupStep(services: Services) {
   return async function passkeySetupStep(ctx: Context) {
     const { response, name = '' } = await readProtectedForm(ctx);
-    const outcome = await services.signIn.confirmPasskeyEnrolment(ctx.state.interaction.uid, parseCredential(response) as never, name, requestOrigin(ctx));
+    const outcome = await services.signIn.confirmPasskeyEnrolment(ctx.state.interaction.uid, parsePasskeyResponse(response), name, requestOrigin(ctx));
     await finishOrExplain(services, ctx, outcome, 'passkey');
   };
 }

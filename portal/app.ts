@@ -62,7 +62,7 @@ export async function createPortal(options: PortalOptions): Promise<Portal> {
     clock,
   });
   const loginTransactions = createLoginTransactions({ cookieSecret: options.cookieSecret, secure: https, clock });
-  const views = createViews();
+  const views = createViews({ accountUrl: `${options.issuer.replace(/\/+$/, '')}/account` });
   const routeDependencies = { oidc, loginTransactions, views, logger };
 
   const pages = new Router<PortalState>();

@@ -6,12 +6,14 @@ import type { PortalContext } from './session.ts';
 
 export type Views = ReturnType<typeof createViews>;
 
-export function createViews() {
+/** accountUrl: the provider's account page, linked from the top bar. */
+export function createViews(options: { accountUrl: string }) {
   const environment = new nunjucks.Environment(new nunjucks.FileSystemLoader(join(import.meta.dirname, 'templates')), {
     autoescape: true,
     throwOnUndefined: false,
   });
   environment.addGlobal('t', t);
+  environment.addGlobal('accountUrl', options.accountUrl);
 
   return {
     /** Renders a page; the layout gets the signed-in user and the CSRF token for the sign-out form. */

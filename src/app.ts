@@ -15,6 +15,7 @@ import { createAudit } from './accounts/audit.ts';
 import { SignIn } from './accounts/sign-in.ts';
 import { Passkeys } from './accounts/passkeys.ts';
 import { RecoveryCodes } from './accounts/recovery-codes.ts';
+import { SelfService } from './accounts/self-service.ts';
 import { createViews } from './http/views.ts';
 import { Mailer } from './mail/mailer.ts';
 import { ActionLinks } from './accounts/action-links.ts';
@@ -32,6 +33,7 @@ import { staticFiles } from './http/static.ts';
 import { interactionRoutes } from '../interactions/index.ts';
 import { linkRoutes } from '../interactions/links/index.ts';
 import { adminScreenRoutes } from './admin/screen/index.ts';
+import { accountRoutes } from './account/index.ts';
 import { deleteExpiredPendingLogins } from './queries/pending-logins.ts';
 import type { Services } from './services.ts';
 
@@ -77,7 +79,8 @@ export async function createApp(options: AppOptions): Promise<App> {
   const links = new ActionLinks({ clock, issuer: config.issuer, ttlSeconds: config.actionLinkTtl });
   const linkFlows = new LinkFlows({ db, box, clock, links, limiter, mailer, audit, recoveryCodes });
   const lifecycle = new Lifecycle({ db, clock, links, mailer, audit });
-  const services: Services = { config, db, box, clock, logger, provider, limiter, audit, signIn, views, mailer, mailSender, links, linkFlows, lifecycle, passkeys, recoveryCodes };
+  const selfService = new SelfService({ db, box, clock, limiter, audit, mailer, passkeys, recoveryCodes });
+  const services: Services = { config, db, box, clock, logger, provider, limiter, audit, signIn, views, mailer, mailSender, links, linkFlows, lifecycle, passkeys, recoveryCodes, selfService };
 
   provider.use(pinToIssuer(config.issuer, config.trustProxy));
   provider.use(requestContext(logger, views.render));
@@ -90,6 +93,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   provider.use(interactionRoutes(services).routes());
   provider.use(linkRoutes(services).routes());
   provider.use(adminScreenRoutes(services).routes());
+  provider.use(accountRoutes(services).routes());
 
   provider.on('server_error', (ctx, error) => logger.error({ err: error, requestId: ctx.state?.requestId }, 'provider error'));
 

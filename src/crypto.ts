@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config.ts';
 
-export type Purpose = 'totp-secret' | 'signing-key' | 'client-secret' | 'cookie-key' | 'portal' | 'csrf' | 'pending-login' | 'recovery-code' | 'admin-client' | 'admin-session';
+export type Purpose = 'totp-secret' | 'signing-key' | 'client-secret' | 'cookie-key' | 'portal' | 'csrf' | 'pending-login' | 'recovery-code' | 'admin-client' | 'admin-session' | 'account-client' | 'account-session';
 
 export class SecretBox {
   private readonly root: Buffer;

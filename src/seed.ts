@@ -1,11 +1,15 @@
 // A new development database gets a demo organisation, an administrator and
-// the portal client, so that `npm start` leads straight to a sign-in.
+// the portal client, so that `npm start` leads straight to a sign-in; every
+// start ensures the clients of the first-party pages.
 import { randomBytes } from 'node:crypto';
 import type { Services } from './services.ts';
 import { countOrganisations } from './queries/organisations.ts';
 import { clientExists, findClient, updateClientMetadata } from './queries/clients.ts';
 import { createOrganisation, createUser } from './accounts/directory.ts';
-import { clientMetadata, registerClient, type NewClient } from './oidc/clients.ts';
+import { clientMetadata, registerClient } from './oidc/clients.ts';
+import { firstPartyClient, type FirstPartyApp } from './http/first-party/app.ts';
+import { adminScreen } from './admin/screen/app.ts';
+import { accountPage } from './account/app.ts';
 
 export const portalClientId = 'govlink-portal';
 
@@ -28,54 +32,39 @@ export async function ensurePortalClient(services: Services): Promise<void> {
   });
 }
 
-export const adminClientId = 'govlink-admin';
-
-/** The Update user screen's client secret: derived from SECRET_KEY, so every process knows it without storing it. */
-export function adminClientSecret(services: Pick<Services, 'box'>): string {
-  return services.box.derive('admin-client');
-}
-
-function adminClient(services: Pick<Services, 'box' | 'config'>): NewClient {
-  const { issuer } = services.config;
-  return {
-    clientId: adminClientId,
-    name: 'Govlink administration',
-    secret: adminClientSecret(services),
-    redirectUris: [`${issuer}/admin/callback`],
-    postLogoutRedirectUris: [`${issuer}/admin/signed-out`],
-    grantTypes: ['authorization_code'],
-    firstParty: true,
-  };
-}
-
 /**
- * The Update user screen is part of the product, so its client is ensured on
- * every start, production included: registered when missing, and its URIs
- * and secret brought up to date when ISSUER or SECRET_KEY changed.
+ * The first-party pages (the Update user screen, the account page) are part
+ * of the product, so their clients are ensured on every start, production
+ * included: registered when missing, and their URIs and secret brought up to
+ * date when ISSUER or SECRET_KEY changed.
  */
-export async function ensureAdminClient(services: Services): Promise<void> {
-  const { db, box, provider } = services;
-  const wanted = adminClient(services);
-  if (!(await clientExists(db, adminClientId))) {
+async function ensureFirstPartyClient(services: Services, app: FirstPartyApp): Promise<void> {
+  const { db, box, provider, config } = services;
+  const wanted = firstPartyClient(app, config.issuer, box);
+  if (!(await clientExists(db, app.clientId))) {
     try {
       await registerClient(db, box, provider, wanted);
     } catch (error) {
       // Several processes starting at once on one Postgres: one registers, the others find it.
-      if (!(await clientExists(db, adminClientId))) throw error;
+      if (!(await clientExists(db, app.clientId))) throw error;
     }
     return;
   }
   // A secret sealed under an earlier SECRET_KEY cannot be opened: rewrite it.
-  const existing = await findClient(db, box, adminClientId).catch(() => undefined);
+  const existing = await findClient(db, box, app.clientId).catch(() => undefined);
   const metadata = clientMetadata(wanted);
   const current = existing && ['redirect_uris', 'post_logout_redirect_uris', 'client_secret'].every((key) => JSON.stringify(existing[key]) === JSON.stringify(metadata[key]));
   if (!current) await updateClientMetadata(db, box, metadata);
 }
 
+export const ensureAdminClient = (services: Services) => ensureFirstPartyClient(services, adminScreen);
+export const ensureAccountClient = (services: Services) => ensureFirstPartyClient(services, accountPage);
+
 export type SeedResult = { email: string; password: string } | null;
 
 export async function seedDemoData(services: Services, options: { adminPassword?: string } = {}): Promise<SeedResult> {
   await ensureAdminClient(services);
+  await ensureAccountClient(services);
   if (services.config.env === 'production') return null;
   await ensurePortalClient(services);
   if ((await countOrganisations(services.db)) > 0) return null;

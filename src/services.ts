@@ -13,6 +13,7 @@ import type { LinkFlows } from './accounts/link-flows.ts';
 import type { Lifecycle } from './accounts/lifecycle.ts';
 import type { Passkeys } from './accounts/passkeys.ts';
 import type { RecoveryCodes } from './accounts/recovery-codes.ts';
+import type { SelfService } from './accounts/self-service.ts';
 import type { createViews } from './http/views.ts';
 import type { Mailer } from './mail/mailer.ts';
 import type { MailSender } from './mail/sender.ts';
@@ -32,6 +33,7 @@ export type Services = {
   lifecycle: Lifecycle;
   passkeys: Passkeys;
   recoveryCodes: RecoveryCodes;
+  selfService: SelfService;
   views: ReturnType<typeof createViews>;
   mailer: Mailer;
   mailSender: MailSender;

@@ -153,6 +153,31 @@ test.serial('POST /users/{id}/reset-otp: 202, the authenticator is removed at on
   t.truthy(await lastMail(provider, user.email, 'otp_reset'));
 });
 
+test.serial('POST /users/{id}/reset-otp clears recovery codes and passkeys, or keeps passkeys with removePasskeys: false', async (t) => {
+  const withPasskey = async () => {
+    const user = await activeUser();
+    await db()('passkeys').insert({
+      id: `cred-${user.id}`, user_id: user.id, name: 'Phone', public_key: 'AQID', counter: 0, transports: '[]',
+      device_type: 'multiDevice', backed_up: true, created_at: new Date(),
+    });
+    t.true((await db()('recovery_codes').where({ user_id: user.id })).length > 0, 'codes came with the first sign-in');
+    return user;
+  };
+  const removed = await withPasskey();
+  t.is((await admin.api.post(`/users/${removed.id}/reset-otp`)).status, 202, 'no body: the defaults');
+  t.is((await db()('passkeys').where({ user_id: removed.id })).length, 0);
+  t.is((await db()('recovery_codes').where({ user_id: removed.id })).length, 0);
+
+  const kept = await withPasskey();
+  t.is((await admin.api.post(`/users/${kept.id}/reset-otp`, { removePasskeys: false })).status, 202);
+  t.is((await db()('passkeys').where({ user_id: kept.id })).length, 1);
+  t.is((await db()('recovery_codes').where({ user_id: kept.id })).length, 0);
+  t.falsy(await db()('totp_authenticators').where({ user_id: kept.id }).first());
+
+  const invalid = await admin.api.post(`/users/${kept.id}/reset-otp`, { removePasskeys: 'yes' });
+  t.is(invalid.status, 400);
+});
+
 test.serial('POST /users/{id}/resend-invitation: 202 with a new link that replaces the old; 409 once the user is active', async (t) => {
   const email = uniqueEmail('slow');
   const { body: user } = await admin.api.post('/users', { email });

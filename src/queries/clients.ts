@@ -30,3 +30,10 @@ export async function updateClientMetadata(db: Db, box: SecretBox, metadata: Cli
     .where({ client_id: metadata.client_id })
     .update({ metadata: JSON.stringify(rest), secret_sealed: secret ? box.encrypt('client-secret', secret) : null });
 }
+
+/** Client names by client id, for showing people which applications they signed in to (the id where a client has no name). */
+export async function findClientNames(db: Db, clientIds: string[]): Promise<Map<string, string>> {
+  const rows = clientIds.length ? await db('oidc_clients').whereIn('client_id', clientIds).select('client_id', 'metadata') : [];
+  const names = new Map<string, string>(rows.map((row) => [row.client_id as string, (row.metadata?.client_name as string | undefined) ?? (row.client_id as string)]));
+  return new Map(clientIds.map((id) => [id, names.get(id) ?? id]));
+}

@@ -132,3 +132,9 @@ export async function searchUsers(db: Db, filter: { orgId?: string; q?: string; 
   const rows = await query;
   return rows.map((row) => toUser(row as UserRow));
 }
+
+/** The user row, locked until the transaction ends: changes that check a rule across rows (the last second factor) take turns. */
+export async function findUserForUpdate(db: Db, id: string): Promise<User | undefined> {
+  const row = await db('users').where({ id }).forUpdate().first();
+  return row ? toUser(row) : undefined;
+}

@@ -67,7 +67,7 @@ function operation(route: ApiRoute): JsonSchema {
     tags: [route.tag],
     ...(route.public ? { security: [] } : {}),
     parameters: parameters(route),
-    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: ref(route.body) } } } } : {}),
+    ...(route.body ? { requestBody: { required: !route.bodyOptional, content: { 'application/json': { schema: ref(route.body) } } } } : {}),
     responses: responses(route),
   };
 }

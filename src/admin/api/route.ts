@@ -25,6 +25,8 @@ export type RouteDoc = {
   public?: boolean;
   query?: z.ZodObject;
   body?: z.ZodType;
+  /** the body may be left out entirely (then it is parsed as {}) */
+  bodyOptional?: boolean;
   /** the successful answers, by status */
   responses: Record<number, { description: string; schema?: z.ZodType }>;
   /** error statuses beyond those the document adds itself (400 for input, 401 and 403 for the token, 415 for a body) */
@@ -52,7 +54,8 @@ export function defineRoute<Q extends z.ZodObject | undefined = undefined, B ext
     async run(ctx, actor) {
       if (!actor) throw new Error(`${route.operationId} needs an authenticated caller`);
       const query = (route.query ?? noQuery).parse(ctx.query);
-      const body = route.body ? route.body.parse(await readJsonBody(ctx)) : undefined;
+      const absent = route.bodyOptional && !ctx.request.length && !ctx.get('transfer-encoding');
+      const body = route.body ? route.body.parse(absent ? {} : await readJsonBody(ctx)) : undefined;
       return handle({ actor, origin: requestOrigin(ctx), params: paramsOf(ctx), query: query as Parsed<Q>, body: body as Parsed<B> });
     },
   };

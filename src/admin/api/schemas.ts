@@ -109,6 +109,11 @@ export const userPatchSchema = z.strictObject({
 });
 requestSchemas.add(userPatchSchema, { id: 'UserPatch' });
 
+export const resetOtpSchema = z.strictObject({
+  removePasskeys: z.boolean().optional().describe('remove the user\'s passkeys too (default true)'),
+});
+requestSchemas.add(resetOtpSchema, { id: 'ResetOtp' });
+
 // From stored rows to the shapes above
 
 export const organisationJson = (o: Organisation): z.output<typeof organisationSchema> => ({ id: o.id, name: o.name });

@@ -6,7 +6,7 @@ import { latestMailForActionLink } from '../../queries/mail-outbox.ts';
 import type { Actor } from '../../accounts/permissions.ts';
 import type { Origin } from '../../accounts/audit.ts';
 import { defineRoute, type ApiAnswer, type ApiRoute, type RouteDoc } from './route.ts';
-import { actionLinkListSchema, iso, isoOrNull } from './schemas.ts';
+import { actionLinkListSchema, iso, isoOrNull, resetOtpSchema } from './schemas.ts';
 
 const accepted: ApiAnswer = { status: 202 };
 
@@ -34,15 +34,23 @@ export function userActionRoutes({ db, clock, lifecycle }: Services): ApiRoute[]
       },
       (actor, origin, id) => lifecycle.resetPassword(actor, origin, id),
     ),
-    action(
-      {
-        path: '/users/{id}/reset-otp',
-        operationId: 'resetOtp',
-        summary: "Reset a user's one-time code authenticator",
-        description: 'The authenticator is removed at once and every session ends; sign-in is refused until the user enrols a new one through the emailed link. 409 for a user who has not accepted their invitation.',
+    defineRoute({
+      method: 'post',
+      path: '/users/{id}/reset-otp',
+      operationId: 'resetOtp',
+      tag: 'users',
+      summary: "Reset a user's one-time code authenticator",
+      description:
+        'The authenticator and the recovery codes are removed at once, and every session ends; passkeys too unless removePasskeys is false. Sign-in is refused until the user enrols a new authenticator through the emailed link (or signs in with a kept passkey). The body is optional. 409 for a user who has not accepted their invitation.',
+      body: resetOtpSchema,
+      bodyOptional: true,
+      responses: { 202: { description: 'Done; the email is on its way' } },
+      problems: [404, 409],
+      async handle({ actor, origin, params, body }) {
+        await lifecycle.resetOtp(actor, origin, params.id!, { removePasskeys: body.removePasskeys });
+        return accepted;
       },
-      (actor, origin, id) => lifecycle.resetOtp(actor, origin, id),
-    ),
+    }),
     action(
       {
         path: '/users/{id}/resend-invitation',

@@ -1,12 +1,7 @@
-// How the screen writes times, durations and list cursors.
+// How the screen writes durations and list cursors (times: src/http/format.ts).
 import { z } from 'zod';
 import type { Translate } from '../../i18n/index.ts';
 import type { UserCursor } from '../../queries/users.ts';
-
-/** An absolute time in UTC, to the minute: "2026-01-31 17:05 UTC". */
-export function utc(date: Date): string {
-  return `${date.toISOString().replace('T', ' ').slice(0, 16)} UTC`;
-}
 
 /** ACTION_LINK_TTL in words: "12 hours", "30 minutes", "90 seconds". */
 export function duration(t: Translate, seconds: number): string {

@@ -13,23 +13,23 @@
 //   GET|POST /admin/organisations          super admins: list and create
 import Router from '@koa/router';
 import type { Services } from '../../services.ts';
-import { completeSignIn, requireAdmin, requireSuperAdmin, showSignedOut, signOut, startSignIn } from './access.ts';
-import { createAdminOidc } from './oidc.ts';
+import { createFirstParty } from '../../http/first-party/index.ts';
+import { requireAdmin, requireSuperAdmin, showSignedOut } from './access.ts';
+import { adminScreen } from './app.ts';
 import { createOrganisationPage, listOrganisationsPage } from './organisations.ts';
 import { screenErrors } from './pages.ts';
-import { createAdminSessions } from './session.ts';
 import { confirmAction, confirmedActions, reinviteUser, runAction, showUser, updateUser } from './user-page.ts';
 import { inviteUser, listUsers, showInviteForm } from './users.ts';
 
 export function adminScreenRoutes(services: Services): Router {
-  const deps = { services, oidc: createAdminOidc(services), sessions: createAdminSessions(services) };
-  const admin = requireAdmin(deps);
+  const firstParty = createFirstParty(services, adminScreen);
+  const admin = requireAdmin(services, firstParty);
   const router = new Router();
   router.use(screenErrors());
 
-  router.get('/admin/sign-in', startSignIn(deps));
-  router.get('/admin/callback', completeSignIn(deps));
-  router.post('/admin/sign-out', signOut(deps));
+  router.get('/admin/sign-in', firstParty.startSignIn);
+  router.get('/admin/callback', firstParty.completeSignIn);
+  router.post('/admin/sign-out', firstParty.signOut);
   router.get('/admin/signed-out', showSignedOut());
 
   router.get('/admin', admin, listUsers(services));

@@ -7,12 +7,12 @@ import type { Actor } from '../../accounts/permissions.ts';
 import { PermissionError } from '../../accounts/permissions.ts';
 import { DirectoryError } from '../../accounts/directory.ts';
 import { HttpError } from '../../http/errors.ts';
-import type { AdminSession } from './session.ts';
+import type { FirstPartySession } from '../../http/first-party/session.ts';
 
 declare module 'koa' {
   interface DefaultState {
     /** Set by requireAdmin: who is signed in to the screen and, if they may use it, as what. */
-    adminScreen?: { session: AdminSession; actor: Actor | null };
+    adminScreen?: { session: FirstPartySession; actor: Actor | null };
   }
 }
 

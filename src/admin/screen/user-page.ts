@@ -16,7 +16,8 @@ import { listAuditEvents } from '../../queries/audit-events.ts';
 import { latestMailForActionLink } from '../../queries/mail-outbox.ts';
 import { findOrganisationById } from '../../queries/organisations.ts';
 import { findUserById, type User } from '../../queries/users.ts';
-import { duration, utc } from './format.ts';
+import { utc } from '../../http/format.ts';
+import { duration } from './format.ts';
 import { renderPage, type FieldError } from './pages.ts';
 import { actorOf, allows, assignableRoles, isRole, noticeParam, roleOptions } from './users.ts';
 

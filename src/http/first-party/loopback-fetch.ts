@@ -1,4 +1,4 @@
-// The screen is a client of the provider it runs in. Its back-channel
+// A first-party page is a client of the provider it runs in. Its back-channel
 // requests (discovery, JWKS, token) are addressed to ISSUER, which from
 // inside the process may be unreachable: a public name that resolves to the
 // load balancer in front of us (no hairpin NAT), or a TLS proxy the host

@@ -1,0 +1,91 @@
+// GET|POST /account/authenticator: a new authenticator app in place of the
+// old one (or a first one, for a user with passkeys only). The new secret
+// waits in a sealed cookie scoped to this page until a code from the new app
+// confirms it, so an abandoned attempt leaves nothing in the database and
+// the old app keeps working until then.
+import type { Context } from 'koa';
+import QRCode from 'qrcode';
+import { z } from 'zod';
+import type { Services } from '../services.ts';
+import { totpUri } from '../accounts/totp.ts';
+import { readProtectedForm } from '../http/csrf.ts';
+import { requestOrigin } from '../http/origin.ts';
+import { accountPage } from './app.ts';
+import { accountOf, renderPage, type FieldError } from './pages.ts';
+
+const flowCookie = 'govlink.account-totp';
+const flowPath = '/account/authenticator';
+const flowSeconds = 30 * 60;
+const flowSchema = z.object({ purpose: z.literal('account-totp'), userId: z.string(), secret: z.string(), exp: z.number() });
+
+/** The secret being set up by this user in this browser, if the flow has not expired. */
+function readFlow(services: Services, ctx: Context, userId: string): string | null {
+  const sealed = ctx.cookies.get(flowCookie);
+  if (!sealed) return null;
+  try {
+    const flow = flowSchema.parse(JSON.parse(services.box.decrypt(accountPage.cookiePurpose, sealed)));
+    return flow.userId === userId && flow.exp > services.clock.now().getTime() / 1000 ? flow.secret : null;
+  } catch {
+    return null;
+  }
+}
+
+function writeFlow(services: Services, ctx: Context, userId: string, secret: string): void {
+  const exp = Math.floor(services.clock.now().getTime() / 1000) + flowSeconds;
+  const sealed = services.box.encrypt(accountPage.cookiePurpose, JSON.stringify({ purpose: 'account-totp', userId, secret, exp }));
+  ctx.cookies.set(flowCookie, sealed, { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: flowPath, maxAge: flowSeconds * 1000, overwrite: true });
+}
+
+function clearFlow(ctx: Context): void {
+  ctx.cookies.set(flowCookie, '', { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: flowPath, maxAge: 0, overwrite: true });
+}
+
+async function renderEnrolment(services: Services, ctx: Context, secret: string, errors: FieldError[] = []) {
+  const { user } = accountOf(ctx);
+  const { totp } = await services.selfService.factors(user);
+  const uri = totpUri(secret, user.email, 'Govlink');
+  renderPage(ctx, 'account/authenticator.njk', {
+    errors,
+    replacing: Boolean(totp),
+    secret,
+    secretGroups: secret.match(/.{1,4}/g)?.join(' '),
+    uri,
+    qrSvg: await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }),
+  });
+}
+
+export function showAuthenticatorSetup(services: Services) {
+  return async function showAuthenticatorSetup(ctx: Context) {
+    const { user } = accountOf(ctx);
+    let secret = readFlow(services, ctx, user.id);
+    if (!secret) {
+      secret = services.selfService.newTotpSecret();
+      writeFlow(services, ctx, user.id, secret);
+    }
+    await renderEnrolment(services, ctx, secret);
+  };
+}
+
+export function confirmAuthenticator(services: Services) {
+  return async function confirmAuthenticator(ctx: Context) {
+    const { t } = ctx.state;
+    const { user } = accountOf(ctx);
+    const { code = '' } = await readProtectedForm(ctx);
+    const secret = readFlow(services, ctx, user.id);
+    ctx.status = 303;
+    // Without the set-up page in this browser there is nothing to confirm.
+    if (!secret) return ctx.redirect(flowPath);
+    const outcome = await services.selfService.confirmTotp(user, secret, code.slice(0, 32), requestOrigin(ctx));
+    if (outcome.ok) {
+      clearFlow(ctx);
+      return ctx.redirect(`/account?done=${outcome.replaced ? 'totp_replaced' : 'totp_added'}`);
+    }
+    if (outcome.reason === 'locked') {
+      ctx.status = 429;
+      ctx.set('Retry-After', String(outcome.retryAfterSeconds));
+      return renderEnrolment(services, ctx, secret, [{ field: 'code', message: t('otp.locked', { minutes: Math.ceil(outcome.retryAfterSeconds / 60) }) }]);
+    }
+    ctx.status = 400;
+    await renderEnrolment(services, ctx, secret, [{ field: 'code', message: t('otp_setup.invalid') }]);
+  };
+}
