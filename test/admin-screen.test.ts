@@ -35,12 +35,12 @@ function colleague(name = 'Colleague', role: 'user' | 'org_admin' = 'user') {
 }
 
 /** Does what the person at the screen does: opens the user, follows the action's link, reads the confirmation, confirms. */
-async function confirmAction(userId: string, linkText: string): Promise<{ confirmation: Page; done: Page }> {
+async function confirmAction(userId: string, linkText: string, values: Record<string, string> = {}): Promise<{ confirmation: Page; done: Page }> {
   const page = await ua.get(url(`/admin/users/${userId}`));
   const link = dom(page).querySelectorAll('a').find((a) => a.textContent.trim() === linkText);
   if (!link) throw new Error(`no "${linkText}" on ${page.url}: ${text(page).slice(0, 800)}`);
   const confirmation = await ua.get(new URL(link.getAttribute('href')!, page.url).href);
-  const done = await submitForm(ua, 'form#confirm');
+  const done = await submitForm(ua, 'form#confirm', values);
   return { confirmation, done };
 }
 
@@ -150,6 +150,34 @@ test.serial('reset OTP: confirmed first, then the authenticator is removed and t
   t.falsy(await db()('totp_authenticators').where({ user_id: user.id }).first());
   t.is((await lastMail(provider, user.email, 'otp_reset')).to, user.email);
   t.regex(cell(done, '.pending-links tbody tr').join(' '), /One-time code reset/);
+});
+
+test.serial('reset OTP asks whether passkeys go too: ticked removes them, unticked keeps them; recovery codes always go', async (t) => {
+  const withPasskey = async (name: string) => {
+    const user = await colleague(name);
+    await db()('passkeys').insert({ id: `cred-${user.id}`, user_id: user.id, name: 'Phone', public_key: 'AQID', counter: 0, transports: '[]', device_type: 'multiDevice', backed_up: true, created_at: new Date() });
+    await provider.app.services.recoveryCodes.regenerate(db(), user.id);
+    return user;
+  };
+  const removed = await withPasskey('Pia Passkey');
+  const first = await confirmAction(removed.id, 'Reset OTP');
+  const box = dom(first.confirmation).querySelector('input[type=checkbox][name=remove_passkeys]');
+  t.truthy(box, 'the choice is offered when the user has passkeys');
+  t.true(box!.hasAttribute('checked'), 'ticked by default');
+  t.regex(text(first.confirmation), /Also remove their passkeys \(1\)/);
+  t.is((await db()('passkeys').where({ user_id: removed.id })).length, 0);
+  t.is((await db()('recovery_codes').where({ user_id: removed.id })).length, 0);
+
+  const kept = await withPasskey('Kai Kept');
+  const page = await ua.get(url(`/admin/users/${kept.id}/reset-otp`));
+  t.is(page.status, 200);
+  // Unticked: the browser sends no remove_passkeys field at all.
+  const form = dom(page).querySelector('form#confirm')!;
+  const csrfField = form.querySelector('input[name=_csrf]')!.getAttribute('value')!;
+  const done = await ua.navigate(url(`/admin/users/${kept.id}/reset-otp`), { method: 'POST', body: new URLSearchParams({ _csrf: csrfField }) });
+  t.regex(notice(done), /one-time code has been reset/);
+  t.is((await db()('passkeys').where({ user_id: kept.id })).length, 1);
+  t.is((await db()('recovery_codes').where({ user_id: kept.id })).length, 0);
 });
 
 test.serial('the name and role are edited with the form', async (t) => {

@@ -72,8 +72,14 @@ export class MailSender {
     }
   }
 
-  /** Delivers every mail that is due now; resolves to how many were sent. */
-  drain(): Promise<number> {
+  /**
+   * Delivers every mail that is due now; resolves to how many this call sent.
+   * A round already under way in this process (the poller's) may hold a
+   * claimed message: it finishes first, so afterwards nothing due is left in
+   * flight.
+   */
+  async drain(): Promise<number> {
+    await Promise.allSettled([...this.runs]);
     const run = this.deliverDue();
     this.runs.add(run);
     const forget = () => this.runs.delete(run);

@@ -27,6 +27,8 @@ const describedEvents = new Set([
   'link.issued', 'link.used', 'link.expired', 'link.password_failed',
   'user.invited', 'user.activated', 'user.updated', 'user.disabled', 'user.enabled', 'user.deleted',
   'user.password_reset', 'user.password_changed', 'user.otp_reset', 'authenticator.added',
+  'user.password_change_failed', 'user.signed_out_everywhere', 'authenticator.replaced', 'authenticator.renamed', 'authenticator.removed',
+  'recovery_code.used', 'recovery_codes.regenerated', 'session.ended',
 ]);
 
 async function auditRows(services: Services, ctx: Context, user: User) {
@@ -144,7 +146,7 @@ export type ConfirmedAction = {
   name: 'reset-password' | 'reset-otp' | 'disable' | 'enable' | 'delete';
   /** whether the action makes sense for this user now; if not, the confirmation page is not offered */
   applies(user: User): boolean;
-  run(lifecycle: Lifecycle, actor: Actor, origin: Origin, userId: string): Promise<unknown>;
+  run(lifecycle: Lifecycle, actor: Actor, origin: Origin, userId: string, form: Record<string, string>): Promise<unknown>;
   done(user: User): string;
   destructive: boolean;
 };
@@ -162,7 +164,8 @@ export const confirmedActions: ConfirmedAction[] = [
   {
     name: 'reset-otp',
     applies: acceptedInvitation,
-    run: (lifecycle, actor, origin, id) => lifecycle.resetOtp(actor, origin, id),
+    // The confirmation page asks whether passkeys go too (ticked: a reset usually follows a lost device).
+    run: (lifecycle, actor, origin, id, form) => lifecycle.resetOtp(actor, origin, id, { removePasskeys: form.remove_passkeys === 'yes' }),
     done: (user) => `/admin/users/${user.id}?done=otp_reset`,
     destructive: false,
   },
@@ -206,6 +209,7 @@ export function confirmAction(services: Services, action: ConfirmedAction) {
       user,
       who: user.name || user.email,
       linkTtl: duration(ctx.state.t, services.config.actionLinkTtl),
+      passkeys: action.name === 'reset-otp' ? (await services.passkeys.list(user.id)).length : 0,
     });
   };
 }
@@ -213,9 +217,9 @@ export function confirmAction(services: Services, action: ConfirmedAction) {
 /** POST /admin/users/:id/<action>: does it, then shows the user (or the list, after a deletion) with a notice. */
 export function runAction(services: Services, action: ConfirmedAction) {
   return async function runAction(ctx: Context) {
-    await readProtectedForm(ctx);
+    const form = await readProtectedForm(ctx);
     const user = await actionTarget(services, ctx, action);
-    await action.run(services.lifecycle, actorOf(ctx), requestOrigin(ctx), user.id);
+    await action.run(services.lifecycle, actorOf(ctx), requestOrigin(ctx), user.id, form);
     ctx.status = 303;
     ctx.redirect(action.done(user));
   };
