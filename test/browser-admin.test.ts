@@ -4,23 +4,15 @@
 // to the Govlink portal with the new password and the new authenticator.
 // Every page is screenshotted and checked with axe-core.
 import test from 'ava';
-import { createServer } from 'node:net';
 import type { Page } from 'playwright-core';
-import { pino } from 'pino';
-import { createTestUser, startTestProvider, totpCode, type TestProvider } from './helpers/server.ts';
+import { createTestUser, totpCode, type TestProvider } from './helpers/server.ts';
 import { inspectPage, launchBrowser, type Browser } from './helpers/browser.ts';
 import { lastMail, linkIn } from './helpers/mail.ts';
 import { freshStep } from './helpers/flows.ts';
-import { startPortal, type RunningPortal } from '../portal/server.ts';
-import { ensureAdminClient, ensurePortalClient, portalClientId, portalClientSecret } from '../src/seed.ts';
+import type { RunningPortal } from '../portal/server.ts';
+import { startProviderWithPortal } from './helpers/portal.ts';
+import { ensureAdminClient } from '../src/seed.ts';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 let provider: TestProvider;
 let portal: RunningPortal;
@@ -28,21 +20,8 @@ let adminBrowser: Browser;
 let userBrowser: Browser;
 
 test.before(async () => {
-  const portalPort = await freePort();
-  const portalUrl = `http://127.0.0.1:${portalPort}`;
-  provider = await startTestProvider({ env: { PORTAL_URL: portalUrl } });
-  await ensurePortalClient(provider.app.services);
+  ({ provider, portal } = await startProviderWithPortal());
   await ensureAdminClient(provider.app.services);
-  portal = await startPortal({
-    issuer: provider.issuer,
-    clientId: portalClientId,
-    clientSecret: portalClientSecret(provider.app.services),
-    baseUrl: portalUrl,
-    cookieSecret: 'a portal cookie secret of at least 32 characters',
-    port: portalPort,
-    host: '127.0.0.1',
-    logger: pino({ level: 'silent' }),
-  });
   [adminBrowser, userBrowser] = await Promise.all([launchBrowser(), launchBrowser()]);
 });
 

@@ -3,7 +3,8 @@
 import test from 'ava';
 import type { Page } from 'playwright-core';
 import { createTestUser, registerTestClient, startTestProvider, type TestProvider } from './helpers/server.ts';
-import { inspectPage, launchBrowser, type Browser } from './helpers/browser.ts';
+import { inspectPage, launchBrowser } from './helpers/browser.ts';
+import { virtualAuthenticator } from './helpers/virtual-authenticator.ts';
 import { finishAuthorization, relyingParty, startAuthorization, type RelyingParty } from './helpers/flows.ts';
 
 const redirectUri = 'http://127.0.0.1:9/callback';
@@ -18,29 +19,6 @@ test.after.always(async () => {
   await provider?.stop();
 });
 
-/** A virtual authenticator on this page; `synced` makes its credentials backup-eligible (a synced passkey). */
-async function virtualAuthenticator(browser: Browser, page: Page, synced: boolean) {
-  const cdp = await browser.context.newCDPSession(page);
-  const send = cdp.send.bind(cdp) as (method: string, params?: object) => Promise<Record<string, unknown>>;
-  await send('WebAuthn.enable', { enableUI: false });
-  const { authenticatorId } = await send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2',
-      transport: synced ? 'internal' : 'usb',
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-      defaultBackupEligibility: synced,
-      defaultBackupState: synced,
-    },
-  });
-  return {
-    async credentials() {
-      return ((await send('WebAuthn.getCredentials', { authenticatorId })).credentials as unknown[]).length;
-    },
-  };
-}
 
 /** Starts an authorization in the browser and resolves with the callback URL the provider redirects to. */
 async function authorize(page: Page, parameters: Record<string, string> = {}) {

@@ -2,39 +2,18 @@
 // portal shows the user → sign out. Every page is screenshotted and checked
 // with axe-core.
 import test from 'ava';
-import { createServer } from 'node:net';
 import { generate } from 'otplib';
-import { createTestUser, startTestProvider, type TestProvider } from './helpers/server.ts';
+import { createTestUser, type TestProvider } from './helpers/server.ts';
 import { inspectPage, launchBrowser, type Browser } from './helpers/browser.ts';
-import { startPortal, type RunningPortal } from '../portal/server.ts';
-import { ensurePortalClient, portalClientId, portalClientSecret } from '../src/seed.ts';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import type { RunningPortal } from '../portal/server.ts';
+import { startProviderWithPortal } from './helpers/portal.ts';
 
 let provider: TestProvider;
 let portal: RunningPortal;
 let browser: Browser;
 
 test.before(async () => {
-  const portalPort = await freePort();
-  const portalUrl = `http://127.0.0.1:${portalPort}`;
-  provider = await startTestProvider({ env: { PORTAL_URL: portalUrl } });
-  await ensurePortalClient(provider.app.services);
-  portal = await startPortal({
-    issuer: provider.issuer,
-    clientId: portalClientId,
-    clientSecret: portalClientSecret(provider.app.services),
-    baseUrl: portalUrl,
-    cookieSecret: 'a portal cookie secret of at least 32 characters',
-    port: portalPort,
-    host: '127.0.0.1',
-  });
+  ({ provider, portal } = await startProviderWithPortal());
   browser = await launchBrowser();
 });
 
