@@ -5,14 +5,13 @@
 // the next sign-in no longer offers it. Every page is screenshotted and
 // checked with axe-core.
 import test from 'ava';
-import type { Page } from 'playwright-core';
 import { ensureAccountClient } from '../src/seed.ts';
 import { newTotpSecret } from '../src/accounts/totp.ts';
 import { saveTotpAuthenticator } from '../src/queries/totp-authenticators.ts';
 import { createTestUser, registerTestClient, startTestProvider, totpCode, type TestProvider } from './helpers/server.ts';
-import { inspectPage, launchBrowser } from './helpers/browser.ts';
+import { authorizeInBrowser, inspectPage, launchBrowser } from './helpers/browser.ts';
 import { virtualAuthenticator } from './helpers/virtual-authenticator.ts';
-import { finishAuthorization, freshStep, relyingParty, startAuthorization, type RelyingParty } from './helpers/flows.ts';
+import { finishAuthorization, freshStep, relyingParty, type RelyingParty } from './helpers/flows.ts';
 
 const redirectUri = 'http://127.0.0.1:9/callback';
 let provider: TestProvider;
@@ -27,20 +26,6 @@ test.before(async () => {
 test.after.always(async () => {
   await provider?.stop();
 });
-
-/** Starts an authorization in the browser and resolves with the callback URL the provider redirects to. */
-async function authorize(page: Page, parameters: Record<string, string> = {}) {
-  const authorization = await startAuthorization(rp, parameters);
-  let callback: (url: string) => void;
-  const reached = new Promise<string>((resolve) => (callback = resolve));
-  await page.unroute('http://127.0.0.1:9/**');
-  await page.route('http://127.0.0.1:9/**', async (route) => {
-    callback(route.request().url());
-    await route.fulfill({ status: 200, contentType: 'text/plain', body: 'back at the client' });
-  });
-  await page.goto(authorization.url.href);
-  return { authorization, reached };
-}
 
 test('a passkey added on /account signs in with amr pwd+hwk, and once removed there is no longer offered', async (t) => {
   const browser = await launchBrowser();
@@ -108,7 +93,7 @@ test('a passkey added on /account signs in with amr pwd+hwk, and once removed th
   await check('06-signed-out');
 
   // A relying party: password, then the passkey.
-  const withPasskey = await authorize(page);
+  const withPasskey = await authorizeInBrowser(page, rp);
   await enterPassword();
   await page.getByRole('button', { name: 'Use a passkey or security key' }).waitFor();
   await check('07-second-factor-with-passkey');
@@ -132,7 +117,7 @@ test('a passkey added on /account signs in with amr pwd+hwk, and once removed th
   t.is((await db('passkeys').where({ user_id: user.id })).length, 0);
 
   // The next sign-in offers the authenticator app only.
-  await authorize(page, { prompt: 'login' });
+  await authorizeInBrowser(page, rp, { prompt: 'login' });
   await enterPassword();
   await page.getByRole('heading', { name: 'Enter your one-time code' }).waitFor();
   await check('10-second-factor-without-passkey');

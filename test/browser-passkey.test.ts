@@ -1,11 +1,10 @@
 // Passkeys in real Chromium, with the DevTools virtual authenticator: set one
 // up as the first second factor, sign in with it, and check amr.
 import test from 'ava';
-import type { Page } from 'playwright-core';
 import { createTestUser, registerTestClient, startTestProvider, type TestProvider } from './helpers/server.ts';
-import { inspectPage, launchBrowser } from './helpers/browser.ts';
+import { authorizeInBrowser, inspectPage, launchBrowser } from './helpers/browser.ts';
 import { virtualAuthenticator } from './helpers/virtual-authenticator.ts';
-import { finishAuthorization, relyingParty, startAuthorization, type RelyingParty } from './helpers/flows.ts';
+import { finishAuthorization, relyingParty, type RelyingParty } from './helpers/flows.ts';
 
 const redirectUri = 'http://127.0.0.1:9/callback';
 let provider: TestProvider;
@@ -20,19 +19,6 @@ test.after.always(async () => {
 });
 
 
-/** Starts an authorization in the browser and resolves with the callback URL the provider redirects to. */
-async function authorize(page: Page, parameters: Record<string, string> = {}) {
-  const authorization = await startAuthorization(rp, parameters);
-  let callback: (url: string) => void;
-  const reached = new Promise<string>((resolve) => (callback = resolve));
-  await page.route('http://127.0.0.1:9/**', async (route) => {
-    callback(route.request().url());
-    await route.fulfill({ status: 200, contentType: 'text/plain', body: 'back at the client' });
-  });
-  await page.goto(authorization.url.href);
-  return { authorization, reached };
-}
-
 for (const synced of [false, true]) {
   const amr = synced ? 'swk' : 'hwk';
   test.serial(`a ${synced ? 'synced passkey' : 'security key'} set up at first sign-in signs in with amr pwd+${amr}`, async (t) => {
@@ -46,7 +32,7 @@ for (const synced of [false, true]) {
       t.deepEqual(violations, [], `${name}: ${violations.map((v) => `${v.id}: ${v.help}`).join('; ')}`);
     };
 
-    const first = await authorize(page);
+    const first = await authorizeInBrowser(page, rp);
     await page.getByLabel('Email address').fill(user.email);
     await page.getByLabel('Password').fill(user.password);
     await page.getByRole('button', { name: 'Continue' }).click();
@@ -65,8 +51,7 @@ for (const synced of [false, true]) {
     t.true(Array.isArray(stored[0].transports));
 
     // Sign in again with the passkey as the second factor.
-    await page.unroute('http://127.0.0.1:9/**');
-    const second = await authorize(page, { prompt: 'login' });
+    const second = await authorizeInBrowser(page, rp, { prompt: 'login' });
     await page.getByLabel('Password').fill(user.password);
     await page.getByLabel('Email address').fill(user.email);
     await page.getByRole('button', { name: 'Continue' }).click();

@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { startAuthorization, type RelyingParty } from './flows.ts';
 
 const require = createRequire(import.meta.url);
 const axeSource = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
@@ -48,4 +49,22 @@ export async function inspectPage(page: Page, name: string): Promise<AxeViolatio
     return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target })) }));
   })) as AxeViolation[];
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/**
+ * Starts an authorization for `rp` in the browser. The relying party's
+ * callback (on 127.0.0.1:9, where nothing listens) is answered here, and
+ * `reached` resolves with the URL the provider sent the browser back to.
+ */
+export async function authorizeInBrowser(page: Page, rp: RelyingParty, parameters: Record<string, string> = {}) {
+  const authorization = await startAuthorization(rp, parameters);
+  let callback: (url: string) => void;
+  const reached = new Promise<string>((resolve) => (callback = resolve));
+  await page.unroute('http://127.0.0.1:9/**');
+  await page.route('http://127.0.0.1:9/**', async (route) => {
+    callback(route.request().url());
+    await route.fulfill({ status: 200, contentType: 'text/plain', body: 'back at the client' });
+  });
+  await page.goto(authorization.url.href);
+  return { authorization, reached };
 }
