@@ -36,5 +36,5 @@ export async function renderStep(services: Services, ctx: Context, data: StepPag
   const secret = await services.signIn.enrolmentSecret(pending.login);
   const uri = totpUri(secret, pending.user.email, 'Govlink');
   const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
-  return ctx.state.render(ctx, 'interactions/otp-setup.njk', { ...base, secret, secretGroups: secret.match(/.{1,4}/g)?.join(' '), uri, qrSvg });
+  return ctx.state.render(ctx, 'interactions/otp-setup.njk', { ...base, secret, uri, qrSvg });
 }

@@ -52,6 +52,7 @@ test.serial('first sign-in sets up the OTP, and the ID token carries acr mfa and
   const secret = secretFromSetupPage(setup);
   t.is(new URL(link).searchParams.get('secret'), secret);
   t.regex(secret, /^[A-Z2-7]{32}$/, '20 random bytes in base32');
+  t.true(text(setup).includes(secret), 'the secret is on the page as one piece of text, ready to copy');
   for (const app of ['Google Authenticator', 'FreeOTP', 'Chrome', 'Firefox']) t.true(text(setup).includes(app), app);
 
   const codesPage = await ua.submit({ code: await totpCode(secret, provider.clock) }, { stopAt: redirectUri });

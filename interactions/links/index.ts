@@ -58,7 +58,6 @@ async function renderEnrolment(services: Services, ctx: Context, flow: LinkFlowS
     ...pageBase(ctx),
     errors,
     secret: flow.secret,
-    secretGroups: flow.secret!.match(/.{1,4}/g)?.join(' '),
     uri,
     qrSvg,
     formAction: `/link/${ctx.params.token}/otp`,

@@ -48,7 +48,6 @@ async function renderEnrolment(services: Services, ctx: Context, secret: string,
     errors,
     replacing: Boolean(totp),
     secret,
-    secretGroups: secret.match(/.{1,4}/g)?.join(' '),
     uri,
     qrSvg: await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }),
   });
