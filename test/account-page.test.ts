@@ -8,7 +8,7 @@ import { sha256 } from '../src/crypto.ts';
 import { ensureAccountClient } from '../src/seed.ts';
 import { createTestUser, startTestProvider, totpCode, type TestProvider, type TestUser } from './helpers/server.ts';
 import { UserAgent, dom, text, type Page } from './helpers/user-agent.ts';
-import { errorSummary, notice, submitForm } from './helpers/admin.ts';
+import { errorSummary, notice, signInWithoutMfa, submitForm } from './helpers/admin.ts';
 import { csrfOf, insertPasskey, passwordStepFor, signInToAccount } from './helpers/account.ts';
 import { freshStep, secretFromSetupPage } from './helpers/flows.ts';
 import { lastMail, mailTo } from './helpers/mail.ts';
@@ -97,15 +97,7 @@ test.serial('signing in to /account goes through the provider with acr=mfa; with
 
 test.serial('an ID token whose acr is not mfa is refused and starts no session', async (t) => {
   const user = await createTestUser(provider);
-  const agent = new UserAgent();
-  // The provider only ever logs in with acr=mfa, so the test finishes the
-  // interaction itself, as a provider with a weaker login would.
-  const atInteraction = await agent.get(url('/account'), url('/interaction/'));
-  const uid = new URL(atInteraction.url).pathname.split('/')[2]!;
-  const interaction = (await provider.app.services.provider.Interaction.find(uid))!;
-  interaction.result = { login: { accountId: user.id, acr: 'pwd', amr: ['pwd'] } };
-  await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
-  const refused = await agent.get(interaction.returnTo);
+  const { ua: agent, page: refused } = await signInWithoutMfa(provider, user.id, '/account');
   t.is(new URL(refused.url).pathname, '/account/callback');
   t.is(refused.status, 403);
   t.regex(text(refused), /Two-factor sign-in is required/);

@@ -5,7 +5,7 @@
 import test from 'ava';
 import { createTestUser, startTestProvider, uniqueEmail, type TestProvider, type TestUser } from './helpers/server.ts';
 import { UserAgent, dom, readForm, text, type Page } from './helpers/user-agent.ts';
-import { errorSummary, notice, signInToAdmin, submitForm } from './helpers/admin.ts';
+import { errorSummary, notice, signInToAdmin, signInWithoutMfa, submitForm } from './helpers/admin.ts';
 import { createUser } from '../src/accounts/directory.ts';
 import { ensureAdminClient } from '../src/seed.ts';
 
@@ -133,15 +133,7 @@ test.serial('every POST without the CSRF token is refused with 403 and changes n
 
 test.serial('an ID token whose acr is not mfa is refused and starts no session', async (t) => {
   const weak = await createTestUser(provider, { orgId: admin.orgId, role: 'org_admin', name: 'Walt Weak' });
-  const agent = new UserAgent();
-  // The provider only ever logs in with acr=mfa, so the test finishes the
-  // interaction itself, as a provider with a weaker login would.
-  const atInteraction = await agent.get(url('/admin'), url('/interaction/'));
-  const uid = new URL(atInteraction.url).pathname.split('/')[2]!;
-  const interaction = (await provider.app.services.provider.Interaction.find(uid))!;
-  interaction.result = { login: { accountId: weak.id, acr: 'pwd', amr: ['pwd'] } };
-  await interaction.save(interaction.exp - Math.floor(Date.now() / 1000));
-  const refused = await agent.get(interaction.returnTo);
+  const { ua: agent, page: refused } = await signInWithoutMfa(provider, weak.id, '/admin');
   t.is(new URL(refused.url).pathname, '/admin/callback');
   t.is(refused.status, 403);
   t.regex(text(refused), /Two-factor sign-in is required/);

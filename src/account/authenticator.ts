@@ -7,9 +7,10 @@ import type { Context } from 'koa';
 import QRCode from 'qrcode';
 import { z } from 'zod';
 import type { Services } from '../services.ts';
-import { totpUri } from '../accounts/totp.ts';
+import { newTotpSecret, totpUri } from '../accounts/totp.ts';
 import { readProtectedForm } from '../http/csrf.ts';
 import { requestOrigin } from '../http/origin.ts';
+import { sealedCookies } from '../http/first-party/sealed-cookie.ts';
 import { accountPage } from './app.ts';
 import { accountOf, renderPage, type FieldError } from './pages.ts';
 
@@ -18,26 +19,22 @@ const flowPath = '/account/authenticator';
 const flowSeconds = 30 * 60;
 const flowSchema = z.object({ purpose: z.literal('account-totp'), userId: z.string(), secret: z.string(), exp: z.number() });
 
-/** The secret being set up by this user in this browser, if the flow has not expired. */
-function readFlow(services: Services, ctx: Context, userId: string): string | null {
-  const sealed = ctx.cookies.get(flowCookie);
-  if (!sealed) return null;
-  try {
-    const flow = flowSchema.parse(JSON.parse(services.box.decrypt(accountPage.cookiePurpose, sealed)));
-    return flow.userId === userId && flow.exp > services.clock.now().getTime() / 1000 ? flow.secret : null;
-  } catch {
-    return null;
-  }
-}
-
-function writeFlow(services: Services, ctx: Context, userId: string, secret: string): void {
-  const exp = Math.floor(services.clock.now().getTime() / 1000) + flowSeconds;
-  const sealed = services.box.encrypt(accountPage.cookiePurpose, JSON.stringify({ purpose: 'account-totp', userId, secret, exp }));
-  ctx.cookies.set(flowCookie, sealed, { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: flowPath, maxAge: flowSeconds * 1000, overwrite: true });
-}
-
-function clearFlow(ctx: Context): void {
-  ctx.cookies.set(flowCookie, '', { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: flowPath, maxAge: 0, overwrite: true });
+function enrolmentFlow(services: Services) {
+  const cookies = sealedCookies(services.box, accountPage.cookiePurpose);
+  const nowSeconds = () => services.clock.now().getTime() / 1000;
+  return {
+    /** The secret being set up by this user in this browser, if the flow has not expired. */
+    read(ctx: Context, userId: string): string | null {
+      const flow = cookies.read(ctx, flowCookie, flowSchema);
+      return flow && flow.userId === userId && flow.exp > nowSeconds() ? flow.secret : null;
+    },
+    write(ctx: Context, userId: string, secret: string): void {
+      cookies.write(ctx, flowCookie, flowPath, { purpose: 'account-totp', userId, secret, exp: Math.floor(nowSeconds()) + flowSeconds }, flowSeconds * 1000);
+    },
+    clear(ctx: Context): void {
+      cookies.clear(ctx, flowCookie, flowPath);
+    },
+  };
 }
 
 async function renderEnrolment(services: Services, ctx: Context, secret: string, errors: FieldError[] = []) {
@@ -54,29 +51,31 @@ async function renderEnrolment(services: Services, ctx: Context, secret: string,
 }
 
 export function showAuthenticatorSetup(services: Services) {
+  const flow = enrolmentFlow(services);
   return async function showAuthenticatorSetup(ctx: Context) {
     const { user } = accountOf(ctx);
-    let secret = readFlow(services, ctx, user.id);
+    let secret = flow.read(ctx, user.id);
     if (!secret) {
-      secret = services.selfService.newTotpSecret();
-      writeFlow(services, ctx, user.id, secret);
+      secret = newTotpSecret();
+      flow.write(ctx, user.id, secret);
     }
     await renderEnrolment(services, ctx, secret);
   };
 }
 
 export function confirmAuthenticator(services: Services) {
+  const flow = enrolmentFlow(services);
   return async function confirmAuthenticator(ctx: Context) {
     const { t } = ctx.state;
     const { user } = accountOf(ctx);
     const { code = '' } = await readProtectedForm(ctx);
-    const secret = readFlow(services, ctx, user.id);
+    const secret = flow.read(ctx, user.id);
     ctx.status = 303;
     // Without the set-up page in this browser there is nothing to confirm.
     if (!secret) return ctx.redirect(flowPath);
     const outcome = await services.selfService.confirmTotp(user, secret, code.slice(0, 32), requestOrigin(ctx));
     if (outcome.ok) {
-      clearFlow(ctx);
+      flow.clear(ctx);
       return ctx.redirect(`/account?done=${outcome.replaced ? 'totp_replaced' : 'totp_added'}`);
     }
     if (outcome.reason === 'locked') {

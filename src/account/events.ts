@@ -28,7 +28,7 @@ function parameters(event: StoredAuditEvent): Record<string, string | number> {
   return params;
 }
 
-export function describeEvent(t: Translate, event: StoredAuditEvent): string {
+function describeEvent(t: Translate, event: StoredAuditEvent): string {
   const variant = byDetail[event.type];
   if (variant) {
     const value = event.details?.[variant.detail];

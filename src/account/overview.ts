@@ -9,18 +9,17 @@ import { utc } from '../http/format.ts';
 import { listAuditEvents } from '../queries/audit-events.ts';
 import type { Passkey } from '../accounts/passkeys.ts';
 import type { SessionView } from '../accounts/self-service.ts';
-import { accountPage } from './app.ts';
 import { eventRows } from './events.ts';
-import { accountOf, renderPage, type FieldError } from './pages.ts';
+import { accountOf, currentSignIn, renderPage, type FieldError } from './pages.ts';
 
 /** Notices shown after a change, named in the query string of the page redirected to (POST, redirect, GET). */
 const notices = ['password_changed', 'totp_replaced', 'totp_added', 'passkey_added', 'passkey_renamed', 'passkey_removed', 'session_ended'] as const;
 const noticeParam = z.enum(notices).optional().catch(undefined);
 
-export const recentEventCount = 20;
+const recentEventCount = 20;
 
 /** How a session was signed in, from its amr: "password and one-time code". */
-export function methodsText(t: Translate, amr: string[]): string {
+function methodsText(t: Translate, amr: string[]): string {
   return amr.map((method) => (['pwd', 'otp', 'hwk', 'swk'].includes(method) ? t(`account.method.${method}`) : method)).join(t('account.method.separator'));
 }
 
@@ -52,9 +51,9 @@ function sessionRow(t: Translate, session: SessionView) {
 /** Renders the page; a form that failed (adding a passkey) passes its errors. */
 export async function renderOverview(services: Services, ctx: Context, options: { notice?: string; errors?: FieldError[] } = {}): Promise<void> {
   const { t } = ctx.state;
-  const { session, user } = accountOf(ctx);
+  const { user } = accountOf(ctx);
   const { totp, passkeys, recoveryCodesLeft } = await services.selfService.factors(user);
-  const sessions = await services.selfService.sessions(user, { clientId: accountPage.clientId, sid: session.sid });
+  const sessions = await services.selfService.sessions(user, currentSignIn(ctx));
   const events = await listAuditEvents(services.db, { targetUserId: user.id, limit: recentEventCount });
   renderPage(ctx, 'account/index.njk', {
     user,

@@ -5,6 +5,8 @@ import type { Context, Next } from 'koa';
 import { HttpError } from '../http/errors.ts';
 import type { FirstPartySession } from '../http/first-party/session.ts';
 import type { User } from '../queries/users.ts';
+import type { CurrentSignIn } from '../accounts/self-service.ts';
+import { accountPage } from './app.ts';
 
 declare module 'koa' {
   interface DefaultState {
@@ -18,6 +20,11 @@ export type FieldError = { field: string; message: string };
 /** Who is signed in to this request; requireAccountUser ran before. */
 export function accountOf(ctx: Context): { session: FirstPartySession; user: User } {
   return ctx.state.account!;
+}
+
+/** This browser's sign-in session at the provider: the one that gave this page its sid. */
+export function currentSignIn(ctx: Context): CurrentSignIn {
+  return { clientId: accountPage.clientId, sid: accountOf(ctx).session.sid };
 }
 
 /** Renders an account page; the top bar shows who is signed in. */

@@ -15,7 +15,7 @@ import { utc } from '../http/format.ts';
 import { renderOverview } from './overview.ts';
 import { accountOf, renderPage, type FieldError } from './pages.ts';
 
-export const maxPasskeyName = 100;
+const maxPasskeyName = 100;
 const passkeyId = /^[\w-]{1,1024}$/;
 
 /** A passkey name as typed: trimmed, with line breaks and other control characters removed. */

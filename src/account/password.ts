@@ -3,8 +3,7 @@ import type { Context } from 'koa';
 import type { Services } from '../services.ts';
 import { readProtectedForm } from '../http/csrf.ts';
 import { requestOrigin } from '../http/origin.ts';
-import { accountPage } from './app.ts';
-import { accountOf, renderPage, type FieldError } from './pages.ts';
+import { accountOf, currentSignIn, renderPage, type FieldError } from './pages.ts';
 
 /** Longer inputs are refused by the policy anyway; this keeps argon2 from hashing megabytes. */
 const maxInput = 1024;
@@ -22,7 +21,7 @@ export function showPasswordForm() {
 export function changePassword(services: Services) {
   return async function changePassword(ctx: Context) {
     const { t } = ctx.state;
-    const { user, session } = accountOf(ctx);
+    const { user } = accountOf(ctx);
     const form = await readProtectedForm(ctx);
     const current = (form.current_password ?? '').slice(0, maxInput);
     const password = (form.password ?? '').slice(0, maxInput);
@@ -34,11 +33,7 @@ export function changePassword(services: Services) {
       const problems = services.selfService.passwordProblems(user, password, confirmation);
       return renderForm(ctx, [{ field: 'current_password', message: t('account.password.current_missing') }, ...problemErrors(t, problems)], endOtherSessions);
     }
-    const sessions = endOtherSessions ? await services.selfService.sessions(user, { clientId: accountPage.clientId, sid: session.sid }) : [];
-    const outcome = await services.selfService.changePassword(user, { current, password, confirmation }, requestOrigin(ctx), {
-      endOtherSessions,
-      currentSessionUid: sessions.find((s) => s.current)?.uid,
-    });
+    const outcome = await services.selfService.changePassword(user, { current, password, confirmation }, requestOrigin(ctx), { endOtherSessions, current: currentSignIn(ctx) });
     if (outcome.ok) {
       ctx.status = 303;
       return ctx.redirect('/account?done=password_changed');

@@ -13,7 +13,7 @@ import type { Audit, Origin } from './audit.ts';
 import type { Passkey, Passkeys } from './passkeys.ts';
 import { hashPassword, passwordProblems, verifyPassword, type PasswordProblem } from './passwords.ts';
 import type { RecoveryCodes } from './recovery-codes.ts';
-import { matchTotpStep, newTotpSecret } from './totp.ts';
+import { matchTotpStep } from './totp.ts';
 import { revokeAccountArtifacts } from '../oidc/adapter.ts';
 import { findClientNames } from '../queries/clients.ts';
 import { deletePasskey, findPasskey, listPasskeys, renamePasskey } from '../queries/passkeys.ts';
@@ -33,6 +33,11 @@ export type PasskeyRemoval = { ok: true; passkey: Passkey } | { ok: false; reaso
 
 /** A sign-in session as the account page lists it: without its id, which is the browser's session cookie. */
 export type SessionView = Omit<SignInSession, 'id'> & { current: boolean; clients: { id: string; name: string }[] };
+
+/** This browser's sign-in session: the one in which `clientId` was given `sid` (the sid claim of its ID token). */
+export type CurrentSignIn = { clientId: string; sid: string | undefined };
+
+const isCurrent = (session: Pick<SignInSession, 'authorizations'>, current: CurrentSignIn | undefined) => current?.sid !== undefined && session.authorizations[current.clientId]?.sid === current.sid;
 
 type SecurityChange = MailData['security_change']['change'];
 
@@ -89,13 +94,13 @@ export class SelfService {
    * under the sign-in's attempt limits (a stolen session must not become a
    * password-guessing oracle). All problems are reported together; nothing
    * changes unless there are none. With `endOtherSessions`, every sign-in
-   * session but `currentSessionUid` ends with the change.
+   * session but the current one ends with the change.
    */
   async changePassword(
     user: User,
     input: { current: string; password: string; confirmation: string },
     origin: Origin,
-    options: { endOtherSessions: boolean; currentSessionUid: string | undefined },
+    options: { endOtherSessions: boolean; current: CurrentSignIn },
   ): Promise<PasswordChange> {
     const problems = this.passwordProblems(user, input.password, input.confirmation);
     const account = attemptKeys.passwordAccount(user.email);
@@ -119,7 +124,7 @@ export class SelfService {
       let ended = 0;
       if (options.endOtherSessions) {
         for (const session of await listSignInSessions(trx, user.id, this.clock.now())) {
-          if (session.uid === options.currentSessionUid) continue;
+          if (isCurrent(session, options.current)) continue;
           await this.endSessionIn(trx, session);
           ended += 1;
         }
@@ -129,11 +134,6 @@ export class SelfService {
       return ended;
     });
     return { ok: true, otherSessionsEnded };
-  }
-
-  /** A secret for a new authenticator app, to show until a code from it is confirmed. */
-  newTotpSecret(): string {
-    return newTotpSecret();
   }
 
   /**
@@ -237,13 +237,13 @@ export class SelfService {
     });
   }
 
-  /** The user's live sign-in sessions; `current` is the one in which `clientId` was given `sid`. */
-  async sessions(user: User, current?: { clientId: string; sid: string | undefined }): Promise<SessionView[]> {
+  /** The user's live sign-in sessions, with this browser's marked `current`. */
+  async sessions(user: User, current?: CurrentSignIn): Promise<SessionView[]> {
     const sessions = await listSignInSessions(this.db, user.id, this.clock.now());
     const names = await findClientNames(this.db, [...new Set(sessions.flatMap((session) => Object.keys(session.authorizations)))]);
     return sessions.map(({ id: _cookieValue, ...session }) => ({
       ...session,
-      current: current?.sid !== undefined && session.authorizations[current.clientId]?.sid === current.sid,
+      current: isCurrent(session, current),
       clients: Object.keys(session.authorizations).map((id) => ({ id, name: names.get(id) ?? id })),
     }));
   }

@@ -1,26 +1,12 @@
 // Using the account page at /account as a person would: sign in through the
-// provider (password, then a code from the authenticator, setting one up the
-// first time), and tell whether a browser is still signed in.
+// provider (signInToPage), and tell whether a browser is still signed in.
 import { randomBytes } from 'node:crypto';
 import { UserAgent, dom, readForm, text, type Page } from './user-agent.ts';
-import { continueFrom, freshStep, recoveryCodesOn, secretFromSetupPage } from './flows.ts';
-import { totpCode, type TestProvider, type TestUser } from './server.ts';
+import { signInToPage, type PageUser, type SignedInToPage } from './admin.ts';
+import type { TestProvider } from './server.ts';
 
-export type AccountUser = TestUser & { totpSecret?: string };
-
-export type SignedInToAccount = { ua: UserAgent; page: Page; secret: string; recoveryCodes: string[] };
-
-/** Signs in through /account and returns the page it ends on, the authenticator secret and the recovery codes shown the first time. */
-export async function signInToAccount(provider: TestProvider, user: AccountUser, ua = new UserAgent(), path = '/account'): Promise<SignedInToAccount> {
-  const start = await ua.get(`${provider.issuer}${path}`);
-  if (!dom(start).querySelector('form[action$="/password"]')) throw new Error(`expected the password page, got ${start.url} ${start.status}: ${text(start).slice(0, 500)}`);
-  const second = await ua.submit({ email: user.email, password: user.password });
-  const secret = user.totpSecret ?? secretFromSetupPage(second);
-  await freshStep(provider, secret);
-  const afterCode = await ua.submit({ code: await totpCode(secret, provider.clock) });
-  const recoveryCodes = recoveryCodesOn(afterCode);
-  const page = await continueFrom(ua, afterCode, 'http://stop.invalid/');
-  return { ua, page, secret, recoveryCodes };
+export function signInToAccount(provider: TestProvider, user: PageUser, ua = new UserAgent(), path = '/account'): Promise<SignedInToPage> {
+  return signInToPage(provider, user, path, ua);
 }
 
 /** Whether this browser has to sign in again to reach /account (the provider asks for the password). */

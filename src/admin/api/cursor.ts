@@ -1,10 +1,11 @@
-// Page cursors are opaque to callers: the position after the last item sent,
-// as base64url JSON. A cursor is parsed like any other input, so a forged or
-// truncated one is a 400 on the `cursor` field, never a query.
+// Page cursors, of the management API and of the screen's list of users, are
+// opaque to callers: the position after the last item sent, as base64url
+// JSON. A cursor is parsed like any other input, so a forged or truncated one
+// is a 400 on its field, never a query.
 import { z } from 'zod';
 import type { UserCursor } from '../../queries/users.ts';
 
-export function encodeCursor(position: unknown): string {
+function encodeCursor(position: unknown): string {
   return Buffer.from(JSON.stringify(position)).toString('base64url');
 }
 
@@ -28,6 +29,8 @@ function cursorParameter<T>(position: z.ZodType<T>) {
 }
 
 export const userCursorParameter = cursorParameter<UserCursor>(z.strictObject({ email: z.string().max(254), id: z.uuid() }));
+/** Users go by email: the cursor is the email and id of the last user sent. */
+export const userPosition = (user: UserCursor): UserCursor => ({ email: user.email, id: user.id });
 /** Audit events go newest first: the cursor is the id of the last event sent. */
 export const auditCursorParameter = cursorParameter<{ before: string }>(z.strictObject({ before: z.string().regex(/^\d{1,18}$/) }));
 

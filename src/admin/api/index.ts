@@ -15,7 +15,7 @@ import { auditRoutes } from './audit.ts';
 import { mailRoutes } from './mail.ts';
 import { openApiRoute } from './openapi.ts';
 
-export const adminApiPrefix = '/admin/api';
+const adminApiPrefix = '/admin/api';
 
 export function adminApiRoutes(services: Services) {
   const operations: ApiRoute[] = [

@@ -10,7 +10,7 @@ import { HttpError } from '../../http/errors.ts';
 
 export type FieldError = { field: string; message: string };
 
-export const invalidInput = (errors: FieldError[]) => new HttpError(400, 'admin_api.invalid_input', { code: 'invalid_input', errors });
+const invalidInput = (errors: FieldError[]) => new HttpError(400, 'admin_api.invalid_input', { code: 'invalid_input', errors });
 
 /** Which request field a rule's refusal is about. */
 const fieldOfDirectoryError: Record<string, string> = { invalid_email: 'email', invalid_name: 'name', org_required: 'orgId' };
@@ -26,7 +26,7 @@ function fieldErrors(error: z.ZodError): FieldError[] {
   );
 }
 
-export function toHttpError(error: unknown): unknown {
+function toHttpError(error: unknown): unknown {
   if (error instanceof z.ZodError) return invalidInput(fieldErrors(error));
   if (error instanceof PermissionError) {
     return error.status === 404

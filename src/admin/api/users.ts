@@ -5,7 +5,7 @@ import type { Services } from '../../services.ts';
 import { searchUsers } from '../../queries/users.ts';
 import { defineRoute, type ApiRoute } from './route.ts';
 import { newUserSchema, userJson, userListSchema, userPatchSchema, userSchema } from './schemas.ts';
-import { page, pageSize, userCursorParameter } from './cursor.ts';
+import { page, pageSize, userCursorParameter, userPosition } from './cursor.ts';
 import { organisationFilter } from './scope.ts';
 
 const userListQuery = z.strictObject({
@@ -29,7 +29,7 @@ export function userRoutes({ db, lifecycle }: Services): ApiRoute[] {
       async handle({ actor, query }) {
         const orgId = await organisationFilter(db, actor, query.org);
         const rows = await searchUsers(db, { orgId, q: query.q || undefined, after: query.cursor, limit: query.limit + 1 });
-        const { items, nextCursor } = page(rows, query.limit, (last) => ({ email: last.email, id: last.id }));
+        const { items, nextCursor } = page(rows, query.limit, userPosition);
         return { status: 200, body: { items: items.map(userJson), ...(nextCursor ? { nextCursor } : {}) } };
       },
     }),

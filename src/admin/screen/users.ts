@@ -10,7 +10,7 @@ import { HttpError } from '../../http/errors.ts';
 import { requestOrigin } from '../../http/origin.ts';
 import { findOrganisationById, listOrganisations } from '../../queries/organisations.ts';
 import { roles, searchUsers, type Role } from '../../queries/users.ts';
-import { decodeCursor, encodeCursor } from './format.ts';
+import { page, userCursorParameter, userPosition } from '../api/cursor.ts';
 import { renderPage, type FieldError } from './pages.ts';
 
 const pageSize = 25;
@@ -40,7 +40,7 @@ export function actorOf(ctx: Context): Actor {
 }
 
 /** Notices shown after a change, named in the query string of the page redirected to (POST, redirect, GET). */
-export const notices = ['invited', 'updated', 'password_reset', 'otp_reset', 'disabled', 'enabled', 'user_deleted', 'invitation_sent', 'organisation_created'] as const;
+const notices = ['invited', 'updated', 'password_reset', 'otp_reset', 'disabled', 'enabled', 'user_deleted', 'invitation_sent', 'organisation_created'] as const;
 export const noticeParam = z.enum(notices).optional().catch(undefined);
 
 const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
@@ -48,7 +48,7 @@ const emptyAsUndefined = (value: unknown) => (value === '' ? undefined : value);
 const listQuery = z.object({
   q: z.string().trim().max(200).optional(),
   org: z.preprocess(emptyAsUndefined, z.uuid().optional()),
-  after: z.preprocess(emptyAsUndefined, z.string().max(600).optional()),
+  after: z.preprocess(emptyAsUndefined, userCursorParameter.optional()),
   done: noticeParam,
 });
 
@@ -59,20 +59,17 @@ export function listUsers(services: Services) {
     const parsed = listQuery.safeParse(ctx.query);
     if (!parsed.success) throw new HttpError(400, 'error.bad_request');
     const query = parsed.data;
-    const after = query.after ? decodeCursor(query.after) : undefined;
-    if (after === null) throw new HttpError(400, 'error.bad_request');
     // An organisation administrator sees their own organisation only; another's id is "not found".
     if (actor.role !== 'super_admin' && query.org && query.org !== actor.orgId) throw new PermissionError(404, 'No such organisation.');
     const orgId = actor.role === 'super_admin' ? query.org : actor.orgId!;
 
-    const found = await searchUsers(services.db, { orgId, q: query.q || undefined, after, limit: pageSize + 1 });
-    const users = found.slice(0, pageSize);
+    const found = await searchUsers(services.db, { orgId, q: query.q || undefined, after: query.after, limit: pageSize + 1 });
+    const { items: users, nextCursor } = page(found, pageSize, userPosition);
     const organisations = actor.role === 'super_admin' ? await listOrganisations(services.db) : [];
     const organisation = orgId ? await findOrganisationById(services.db, orgId) : undefined;
     if (orgId && !organisation) throw new PermissionError(404, 'No such organisation.');
     const orgNames = Object.fromEntries(organisations.map((o) => [o.id, o.name]));
     const search = (extra: Record<string, string>) => `/admin?${new URLSearchParams({ ...(query.q ? { q: query.q } : {}), ...(query.org ? { org: query.org } : {}), ...extra })}`;
-    const last = users.at(-1);
 
     renderPage(ctx, 'admin/users.njk', {
       section: 'users',
@@ -84,8 +81,8 @@ export function listUsers(services: Services) {
       organisations,
       orgNames,
       showOrganisation: actor.role === 'super_admin' && !query.org,
-      nextHref: found.length > pageSize && last ? search({ after: encodeCursor(last) }) : null,
-      firstHref: after ? search({}) : null,
+      nextHref: nextCursor ? search({ after: nextCursor }) : null,
+      firstHref: query.after ? search({}) : null,
     });
   };
 }

@@ -28,6 +28,12 @@ export type FirstPartyApp = {
   followsGrant: boolean;
 };
 
+/** Where the provider sends the browser back with the code. */
+export const callbackUrl = (app: FirstPartyApp, issuer: string) => `${issuer}${app.basePath}/callback`;
+
+/** Where the provider's logout sends the browser back. */
+export const signedOutUrl = (app: FirstPartyApp, issuer: string) => `${issuer}${app.basePath}/signed-out`;
+
 export function firstPartySecret(app: FirstPartyApp, box: SecretBox): string {
   return box.derive(app.secretPurpose);
 }
@@ -38,8 +44,8 @@ export function firstPartyClient(app: FirstPartyApp, issuer: string, box: Secret
     clientId: app.clientId,
     name: app.clientName,
     secret: firstPartySecret(app, box),
-    redirectUris: [`${issuer}${app.basePath}/callback`],
-    postLogoutRedirectUris: [`${issuer}${app.basePath}/signed-out`],
+    redirectUris: [callbackUrl(app, issuer)],
+    postLogoutRedirectUris: [signedOutUrl(app, issuer)],
     grantTypes: ['authorization_code'],
     firstParty: true,
   };

@@ -6,7 +6,7 @@
 import * as client from 'openid-client';
 import type { Services } from '../../services.ts';
 import { HttpError } from '../errors.ts';
-import { firstPartySecret, type FirstPartyApp } from './app.ts';
+import { callbackUrl, firstPartySecret, signedOutUrl, type FirstPartyApp } from './app.ts';
 import { issuerLoopbackFetch } from './loopback-fetch.ts';
 
 /** The only acr a first-party page accepts: password plus a second factor. */
@@ -14,12 +14,10 @@ export const requiredAcr = 'mfa';
 
 export type LoginChecks = { state: string; nonce: string; codeVerifier: string };
 
-export type FirstPartyOidc = ReturnType<typeof createFirstPartyOidc>;
-
 export function createFirstPartyOidc(services: Pick<Services, 'config' | 'box' | 'logger'>, app: FirstPartyApp) {
   const { config, logger } = services;
-  const redirectUri = `${config.issuer}${app.basePath}/callback`;
-  const postLogoutRedirectUri = `${config.issuer}${app.basePath}/signed-out`;
+  const redirectUri = callbackUrl(app, config.issuer);
+  const postLogoutRedirectUri = signedOutUrl(app, config.issuer);
   const loopback = issuerLoopbackFetch(config.issuer, config.port);
   const secret = firstPartySecret(app, services.box);
   /** Every sign-in failure page offers to start again. */
