@@ -3,9 +3,13 @@ import type { Interaction } from 'oidc-provider';
 import type { Services } from '../src/services.ts';
 import { readProtectedForm } from '../src/http/csrf.ts';
 
+/** What the client asks for that is not granted yet, as oidc-provider's consent prompt reports it. */
+const missingGrants = (interaction: Interaction) =>
+  interaction.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+
 /** What the consent page lists: the scopes and claims the client asks for that are not yet granted. */
 export function describeConsent(interaction: Interaction) {
-  const details = interaction.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+  const details = missingGrants(interaction);
   return {
     scopes: (details.missingOIDCScope ?? []).filter((s) => s !== 'openid'),
     claims: details.missingOIDCClaims ?? [],
@@ -16,7 +20,7 @@ export function describeConsent(interaction: Interaction) {
 /** Grants what the client asked for and returns where the provider continues. */
 export async function grantConsent({ provider }: Services, ctx: Context): Promise<string> {
   const { interaction } = ctx.state;
-  const details = interaction.prompt.details as { missingOIDCScope?: string[]; missingOIDCClaims?: string[]; missingResourceScopes?: Record<string, string[]> };
+  const details = missingGrants(interaction);
   const accountId = interaction.session!.accountId;
   const grant = interaction.grantId
     ? (await provider.Grant.find(interaction.grantId))!

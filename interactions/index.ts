@@ -11,7 +11,7 @@
 // Both factors are checked before the provider hears that the login is done.
 import Router from '@koa/router';
 import type { Services } from '../src/services.ts';
-import { loadInteraction, requirePrompt } from './load-interaction.ts';
+import { loadInteraction, loadPendingLogin, requirePrompt } from './load-interaction.ts';
 import { showCurrentStep } from './show-step.ts';
 import { passwordStep } from './password-step.ts';
 import { otpStep, otpSetupStep } from './otp-step.ts';
@@ -21,15 +21,16 @@ import { passkeyOptions, passkeySetupOptions, passkeySetupStep, passkeyStep, rec
 export function interactionRoutes(services: Services): Router {
   const router = new Router({ prefix: '/interaction' });
   const load = loadInteraction(services);
-  router.get('/:uid', load, showCurrentStep(services));
-  router.post('/:uid/password', load, requirePrompt('login'), passwordStep(services));
-  router.post('/:uid/otp', load, requirePrompt('login'), otpStep(services));
-  router.post('/:uid/otp-setup', load, requirePrompt('login'), otpSetupStep(services));
-  router.get('/:uid/passkey/options', load, requirePrompt('login'), passkeyOptions(services));
-  router.post('/:uid/passkey', load, requirePrompt('login'), passkeyStep(services));
-  router.get('/:uid/passkey-setup/options', load, requirePrompt('login'), passkeySetupOptions(services));
-  router.post('/:uid/passkey-setup', load, requirePrompt('login'), passkeySetupStep(services));
-  router.post('/:uid/recovery', load, requirePrompt('login'), recoveryCodeStep(services));
+  const pending = loadPendingLogin(services);
+  router.get('/:uid', load, pending, showCurrentStep(services));
+  router.post('/:uid/password', load, requirePrompt('login'), pending, passwordStep(services));
+  router.post('/:uid/otp', load, requirePrompt('login'), pending, otpStep(services));
+  router.post('/:uid/otp-setup', load, requirePrompt('login'), pending, otpSetupStep(services));
+  router.get('/:uid/passkey/options', load, requirePrompt('login'), pending, passkeyOptions(services));
+  router.post('/:uid/passkey', load, requirePrompt('login'), pending, passkeyStep(services));
+  router.get('/:uid/passkey-setup/options', load, requirePrompt('login'), pending, passkeySetupOptions(services));
+  router.post('/:uid/passkey-setup', load, requirePrompt('login'), pending, passkeySetupStep(services));
+  router.post('/:uid/recovery', load, requirePrompt('login'), pending, recoveryCodeStep(services));
   router.post('/:uid/consent', load, requirePrompt('consent'), consentStep(services));
   router.post('/:uid/abort', load, abortStep(services));
   return router;

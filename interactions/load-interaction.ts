@@ -4,10 +4,13 @@
 import type { Context, Next } from 'koa';
 import type { Interaction } from 'oidc-provider';
 import type { Services } from '../src/services.ts';
+import type { PendingSignIn } from '../src/accounts/sign-in.ts';
 
 declare module 'koa' {
   interface DefaultState {
     interaction: Interaction;
+    /** the sign-in past its password step, if this interaction has one (login prompt only) */
+    pendingLogin: PendingSignIn | undefined;
   }
 }
 
@@ -22,6 +25,15 @@ export function loadInteraction({ provider }: Services) {
     }
     if (interaction.uid !== ctx.params.uid) return renderExpired(ctx);
     ctx.state.interaction = interaction;
+    await next();
+  };
+}
+
+/** Reads the half-finished sign-in once per request: the step and the page shown after it use the same one. */
+export function loadPendingLogin({ signIn }: Services) {
+  return async function loadPendingLogin(ctx: Context, next: Next) {
+    const { interaction } = ctx.state;
+    ctx.state.pendingLogin = interaction.prompt.name === 'login' ? await signIn.pending(interaction.uid) : undefined;
     await next();
   };
 }

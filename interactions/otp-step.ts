@@ -10,7 +10,9 @@ import { renderStep } from './show-step.ts';
 export function otpStep(services: Services) {
   return async function otpStep(ctx: Context) {
     const { code = '' } = await readProtectedForm(ctx);
-    const outcome = await services.signIn.checkOtp(ctx.state.interaction.uid, code.slice(0, 32), requestOrigin(ctx));
+    const { pendingLogin } = ctx.state;
+    if (!pendingLogin) return renderExpired(ctx);
+    const outcome = await services.signIn.checkOtp(pendingLogin, code.slice(0, 32), requestOrigin(ctx));
     await finishOrExplain(services, ctx, outcome, 'code');
   };
 }
@@ -19,7 +21,9 @@ export function otpStep(services: Services) {
 export function otpSetupStep(services: Services) {
   return async function otpSetupStep(ctx: Context) {
     const { code = '' } = await readProtectedForm(ctx);
-    const outcome = await services.signIn.confirmEnrolment(ctx.state.interaction.uid, code.slice(0, 32), requestOrigin(ctx));
+    const { pendingLogin } = ctx.state;
+    if (!pendingLogin) return renderExpired(ctx);
+    const outcome = await services.signIn.confirmEnrolment(pendingLogin, code.slice(0, 32), requestOrigin(ctx));
     await finishOrExplain(services, ctx, outcome, 'code');
   };
 }

@@ -6,12 +6,14 @@ import { readProtectedForm } from '../src/http/csrf.ts';
 import { requestOrigin } from '../src/http/origin.ts';
 import { badRequest } from '../src/http/errors.ts';
 import { parsePasskeyResponse } from '../src/http/passkey-response.ts';
+import { renderExpired } from './load-interaction.ts';
 import { finishOrExplain } from './otp-step.ts';
 
 /** GET …/passkey/options: the WebAuthn request options for this sign-in (JSON). */
 export function passkeyOptions(services: Services) {
   return async function passkeyOptions(ctx: Context) {
-    const options = await services.signIn.passkeyOptions(ctx.state.interaction.uid);
+    const { pendingLogin } = ctx.state;
+    const options = pendingLogin && (await services.signIn.passkeyOptions(pendingLogin));
     if (!options) throw badRequest();
     ctx.set('Cache-Control', 'no-store');
     ctx.body = options;
@@ -21,7 +23,9 @@ export function passkeyOptions(services: Services) {
 export function passkeyStep(services: Services) {
   return async function passkeyStep(ctx: Context) {
     const { response } = await readProtectedForm(ctx);
-    const outcome = await services.signIn.checkPasskey(ctx.state.interaction.uid, parsePasskeyResponse(response), requestOrigin(ctx));
+    const { pendingLogin } = ctx.state;
+    if (!pendingLogin) return renderExpired(ctx);
+    const outcome = await services.signIn.checkPasskey(pendingLogin, parsePasskeyResponse(response), requestOrigin(ctx));
     await finishOrExplain(services, ctx, outcome, 'passkey');
   };
 }
@@ -29,7 +33,8 @@ export function passkeyStep(services: Services) {
 /** GET …/passkey-setup/options: WebAuthn creation options for a first-time passkey (JSON). */
 export function passkeySetupOptions(services: Services) {
   return async function passkeySetupOptions(ctx: Context) {
-    const options = await services.signIn.passkeySetupOptions(ctx.state.interaction.uid);
+    const { pendingLogin } = ctx.state;
+    const options = pendingLogin && (await services.signIn.passkeySetupOptions(pendingLogin));
     if (!options) throw badRequest();
     ctx.set('Cache-Control', 'no-store');
     ctx.body = options;
@@ -39,7 +44,9 @@ export function passkeySetupOptions(services: Services) {
 export function passkeySetupStep(services: Services) {
   return async function passkeySetupStep(ctx: Context) {
     const { response, name = '' } = await readProtectedForm(ctx);
-    const outcome = await services.signIn.confirmPasskeyEnrolment(ctx.state.interaction.uid, parsePasskeyResponse(response), name, requestOrigin(ctx));
+    const { pendingLogin } = ctx.state;
+    if (!pendingLogin) return renderExpired(ctx);
+    const outcome = await services.signIn.confirmPasskeyEnrolment(pendingLogin, parsePasskeyResponse(response), name, requestOrigin(ctx));
     await finishOrExplain(services, ctx, outcome, 'passkey');
   };
 }
@@ -47,7 +54,9 @@ export function passkeySetupStep(services: Services) {
 export function recoveryCodeStep(services: Services) {
   return async function recoveryCodeStep(ctx: Context) {
     const { recovery_code: code = '' } = await readProtectedForm(ctx);
-    const outcome = await services.signIn.checkRecoveryCode(ctx.state.interaction.uid, code.slice(0, 64), requestOrigin(ctx));
+    const { pendingLogin } = ctx.state;
+    if (!pendingLogin) return renderExpired(ctx);
+    const outcome = await services.signIn.checkRecoveryCode(pendingLogin, code.slice(0, 64), requestOrigin(ctx));
     await finishOrExplain(services, ctx, outcome, 'recovery_code');
   };
 }

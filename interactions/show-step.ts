@@ -1,7 +1,6 @@
 import type { Context } from 'koa';
-import QRCode from 'qrcode';
 import type { Services } from '../src/services.ts';
-import { totpUri } from '../src/accounts/totp.ts';
+import { totpEnrolment } from '../src/accounts/totp.ts';
 import { describeConsent, grantConsent } from './consent-step.ts';
 
 export type StepPageData = { errors?: { field: string; message: string }[]; email?: string; show?: 'recovery' };
@@ -25,7 +24,7 @@ export async function renderStep(services: Services, ctx: Context, data: StepPag
     }
     return ctx.state.render(ctx, 'interactions/consent.njk', { ...base, ...describeConsent(interaction) });
   }
-  const pending = await services.signIn.pending(interaction.uid);
+  const pending = ctx.state.pendingLogin;
   if (!pending) return ctx.state.render(ctx, 'interactions/password.njk', base);
   const need = await services.signIn.secondFactorNeed(pending.user);
   if (need.kind === 'verify') return ctx.state.render(ctx, 'interactions/second-factor.njk', { ...base, factors: need });
@@ -33,8 +32,6 @@ export async function renderStep(services: Services, ctx: Context, data: StepPag
     ctx.status = 403;
     return ctx.state.render(ctx, 'interactions/otp-reset-pending.njk', base);
   }
-  const secret = await services.signIn.enrolmentSecret(pending.login);
-  const uri = totpUri(secret, pending.user.email, 'Govlink');
-  const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
-  return ctx.state.render(ctx, 'interactions/otp-setup.njk', { ...base, secret, uri, qrSvg });
+  const enrolment = await totpEnrolment(await services.signIn.enrolmentSecret(pending.login), pending.user.email);
+  return ctx.state.render(ctx, 'interactions/otp-setup.njk', { ...base, ...enrolment });
 }

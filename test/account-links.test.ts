@@ -3,7 +3,7 @@
 import test from 'ava';
 import * as oidc from 'openid-client';
 import { createTestUser, registerTestClient, startTestProvider, totpCode, type TestProvider, type TestUser } from './helpers/server.ts';
-import { UserAgent, dom, text, type Page } from './helpers/user-agent.ts';
+import { UserAgent, dom, readForm, text, type Page } from './helpers/user-agent.ts';
 import { relyingParty, secretFromSetupPage, signIn, startAuthorization, freshStep, type RelyingParty } from './helpers/flows.ts';
 import { lastMail, linkIn, mailTo } from './helpers/mail.ts';
 import type { Actor } from '../src/accounts/permissions.ts';
@@ -148,7 +148,9 @@ test.serial('reset OTP: sign-in is refused until the link enrols a new authentic
   const setup = await ua.submit({ password: user.password });
   const secret = secretFromSetupPage(setup);
   t.not(secret, user.totpSecret);
-  const forged = await other.navigate(`${link}/otp`, { method: 'POST', body: new URLSearchParams({ code: await totpCode(secret, provider.clock), _csrf: 'x' }) });
+  // With the other browser's own CSRF token: only the missing password step can stop it.
+  const { _csrf: otherCsrf = '' } = readForm(otherPage).fields;
+  const forged = await other.navigate(`${link}/otp`, { method: 'POST', body: new URLSearchParams({ code: await totpCode(secret, provider.clock), _csrf: otherCsrf }) });
   t.true(forged.status >= 400 || !text(forged).includes('set up'), 'nothing enrolled from the other browser');
 
   await freshStep(provider, secret);

@@ -1,6 +1,6 @@
 import test from 'ava';
 import { createTestUser, registerTestClient, startTestProvider, totpCode, type TestProvider } from './helpers/server.ts';
-import { UserAgent, dom, text } from './helpers/user-agent.ts';
+import { UserAgent, dom, readForm, text } from './helpers/user-agent.ts';
 import { continueFrom, finishAuthorization, relyingParty, secretFromSetupPage, signIn, startAuthorization } from './helpers/flows.ts';
 
 const redirectUri = 'http://127.0.0.1:9/callback';
@@ -67,11 +67,13 @@ test.serial('a user whose OTP was reset by an administrator cannot enrol at sign
   await db('totp_authenticators').where({ user_id: user.id }).delete();
   await db('users').where({ id: user.id }).update({ otp_setup_at_sign_in: false });
   const ua = new UserAgent();
-  await ua.get((await startAuthorization(rp)).url.href, redirectUri);
+  const passwordPage = await ua.get((await startAuthorization(rp)).url.href, redirectUri);
+  // The browser's own CSRF token, so that only the sign-in rules can refuse the forced set-up.
+  const { _csrf: csrf = '' } = readForm(passwordPage).fields;
   const page = await ua.submit({ email: user.email, password: user.password });
   t.is(page.status, 403);
   t.regex(text(page), /one-time code has been reset/);
   t.falsy(dom(page).querySelector('#otp-secret'), 'no new secret is offered');
-  const forced = await ua.navigate(`${page.url}/otp-setup`, { method: 'POST', body: new URLSearchParams({ code: '123456', _csrf: 'x' }) });
+  const forced = await ua.navigate(`${page.url}/otp-setup`, { method: 'POST', body: new URLSearchParams({ code: '123456', _csrf: csrf }) });
   t.true(forced.status >= 400);
 });

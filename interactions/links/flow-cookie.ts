@@ -2,7 +2,7 @@
 // sealed cookie bound to that link, so a half-done flow leaves nothing in the
 // database and cannot be continued from another browser.
 import type { Context } from 'koa';
-import type { SecretBox } from '../../src/crypto.ts';
+import type { Services } from '../../src/services.ts';
 
 export type LinkFlowState = {
   linkId: string;
@@ -18,19 +18,19 @@ export type LinkFlowState = {
 const cookieName = 'govlink.link';
 const lifetimeSeconds = 30 * 60;
 
-export function readFlow(ctx: Context, box: SecretBox, linkId: string): LinkFlowState | null {
+export function readFlow(ctx: Context, services: Pick<Services, 'box' | 'clock'>, linkId: string): LinkFlowState | null {
   const sealed = ctx.cookies.get(cookieName);
   if (!sealed) return null;
   try {
-    const state = JSON.parse(box.decrypt('pending-login', sealed)) as LinkFlowState;
-    return state.linkId === linkId && state.exp > Date.now() / 1000 ? state : null;
+    const state = JSON.parse(services.box.decrypt('pending-login', sealed)) as LinkFlowState;
+    return state.linkId === linkId && state.exp > services.clock.now().getTime() / 1000 ? state : null;
   } catch {
     return null;
   }
 }
 
-export function writeFlow(ctx: Context, box: SecretBox, state: Omit<LinkFlowState, 'exp'>): void {
-  const value = box.encrypt('pending-login', JSON.stringify({ ...state, exp: Math.floor(Date.now() / 1000) + lifetimeSeconds }));
+export function writeFlow(ctx: Context, services: Pick<Services, 'box' | 'clock'>, state: Omit<LinkFlowState, 'exp'>): void {
+  const value = services.box.encrypt('pending-login', JSON.stringify({ ...state, exp: Math.floor(services.clock.now().getTime() / 1000) + lifetimeSeconds }));
   ctx.cookies.set(cookieName, value, { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/link/', maxAge: lifetimeSeconds * 1000, overwrite: true });
 }
 

@@ -4,13 +4,12 @@
 //   POST /link/:token/otp       confirm the new authenticator with one code (invitation, OTP reset)
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
-import QRCode from 'qrcode';
 import type { Services } from '../../src/services.ts';
 import type { LinkLookup } from '../../src/accounts/action-links.ts';
-import { newTotpSecret, totpUri } from '../../src/accounts/totp.ts';
+import { newTotpSecret, totpEnrolment } from '../../src/accounts/totp.ts';
 import { readProtectedForm } from '../../src/http/csrf.ts';
 import { requestOrigin } from '../../src/http/origin.ts';
-import { clearFlow, readFlow, writeFlow, type LinkFlowState } from './flow-cookie.ts';
+import { clearFlow, readFlow, writeFlow } from './flow-cookie.ts';
 
 type ValidLink = Extract<LinkLookup, { state: 'valid' }>;
 
@@ -50,25 +49,15 @@ function pageBase(ctx: Context) {
   return { kind: link.kind, token: ctx.params.token, email: user.email, expiresAt: link.expiresAt.toISOString().replace('T', ' ').slice(0, 16) + ' UTC' };
 }
 
-async function renderEnrolment(services: Services, ctx: Context, flow: LinkFlowState, errors: FieldError[] = []) {
-  const { user } = ctx.state.actionLink;
-  const uri = totpUri(flow.secret!, user.email, 'Govlink');
-  const qrSvg = await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
-  ctx.state.render(ctx, 'links/otp-setup.njk', {
-    ...pageBase(ctx),
-    errors,
-    secret: flow.secret,
-    uri,
-    qrSvg,
-    formAction: `/link/${ctx.params.token}/otp`,
-  });
+async function renderEnrolment(ctx: Context, secret: string, errors: FieldError[] = []) {
+  ctx.state.render(ctx, 'links/otp-setup.njk', { ...pageBase(ctx), errors, ...(await totpEnrolment(secret, ctx.state.actionLink.user.email)) });
 }
 
 function showStep(services: Services) {
   return async function showStep(ctx: Context) {
     const { link } = ctx.state.actionLink;
-    const flow = readFlow(ctx, services.box, link.id);
-    if (flow?.secret) return renderEnrolment(services, ctx, flow);
+    const flow = readFlow(ctx, services, link.id);
+    if (flow?.secret) return renderEnrolment(ctx, flow.secret);
     const template = link.kind === 'otp_reset' ? 'links/verify-password.njk' : 'links/choose-password.njk';
     ctx.state.render(ctx, template, pageBase(ctx));
   };
@@ -89,7 +78,7 @@ function passwordStep(services: Services) {
         return ctx.state.render(ctx, 'links/verify-password.njk', { ...pageBase(ctx), errors: [{ field: 'password', message }] });
       }
       const flow = { linkId: link.id, passwordVerified: true, secret: newTotpSecret() };
-      writeFlow(ctx, services.box, flow);
+      writeFlow(ctx, services, flow);
       return ctx.redirect(`/link/${ctx.params.token}`);
     }
 
@@ -102,9 +91,9 @@ function passwordStep(services: Services) {
     if (link.kind === 'password_reset') {
       const outcome = await services.linkFlows.completePasswordReset(link, user, password, origin);
       if (!outcome.ok) return gone(ctx);
-      return ctx.state.render(ctx, 'links/done.njk', { ...pageBase(ctx) });
+      return ctx.state.render(ctx, 'links/done.njk', pageBase(ctx));
     }
-    writeFlow(ctx, services.box, { linkId: link.id, passwordHash: await services.linkFlows.hashChosenPassword(password), secret: newTotpSecret() });
+    writeFlow(ctx, services, { linkId: link.id, passwordHash: await services.linkFlows.hashChosenPassword(password), secret: newTotpSecret() });
     ctx.redirect(`/link/${ctx.params.token}`);
   };
 }
@@ -114,7 +103,7 @@ function otpStep(services: Services) {
     const { t } = ctx.state;
     const { link, user } = ctx.state.actionLink;
     const { code = '' } = await readProtectedForm(ctx);
-    const flow = readFlow(ctx, services.box, link.id);
+    const flow = readFlow(ctx, services, link.id);
     // Without the password step in this browser there is nothing to confirm.
     if (!flow?.secret || (link.kind === 'invitation' ? !flow.passwordHash : !flow.passwordVerified)) return ctx.redirect(`/link/${ctx.params.token}`);
     const origin = requestOrigin(ctx);
@@ -129,7 +118,7 @@ function otpStep(services: Services) {
     if (outcome.reason === 'link_gone') return gone(ctx);
     ctx.status = outcome.reason === 'locked' ? 429 : 400;
     const message = outcome.reason === 'locked' ? t('otp.locked', { minutes: Math.ceil((outcome.retryAfterSeconds ?? 60) / 60) }) : t('otp_setup.invalid');
-    return renderEnrolment(services, ctx, flow, [{ field: 'code', message }]);
+    return renderEnrolment(ctx, flow.secret, [{ field: 'code', message }]);
   };
 }
 

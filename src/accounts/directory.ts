@@ -36,10 +36,15 @@ export function checkEmail(email: string): string {
   return normalised;
 }
 
+/** One account per email address. */
+export async function requireUnusedEmail(db: Db, email: string): Promise<void> {
+  if (await findUserByEmail(db, email)) throw new DirectoryError('duplicate', `A user with the email ${email} exists already.`);
+}
+
 /** A user who signs in with `password`, or an invited user when there is none. */
 export async function createUser(db: Db, input: { email: string; orgId: string; role?: Role; name?: string; password?: string }): Promise<User> {
   const email = checkEmail(input.email);
-  if (await findUserByEmail(db, email)) throw new DirectoryError('duplicate', `A user with the email ${email} exists already.`);
+  await requireUnusedEmail(db, email);
   if ((input.name ?? '').length > 200) throw new DirectoryError('invalid_name', 'A name is at most 200 characters.');
   let passwordHash: string | null = null;
   if (input.password !== undefined) {

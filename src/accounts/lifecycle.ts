@@ -4,16 +4,16 @@
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/index.ts';
 import type { Mailer } from '../mail/mailer.ts';
-import type { ActionLinks } from './action-links.ts';
+import type { ActionLinks, LinkKind } from './action-links.ts';
 import type { Audit, Origin } from './audit.ts';
-import { checkEmail, createOrganisation, DirectoryError } from './directory.ts';
+import { checkEmail, createOrganisation, DirectoryError, requireUnusedEmail } from './directory.ts';
 import { requireAssignableRole, requireManageable, requireNotSelf, requireVisible, PermissionError, type Actor } from './permissions.ts';
 import { revokeAccountArtifacts } from '../oidc/adapter.ts';
 import { findOrganisationById, type Organisation } from '../queries/organisations.ts';
 import { deleteTotpAuthenticator } from '../queries/totp-authenticators.ts';
 import { deleteRecoveryCodes } from '../queries/recovery-codes.ts';
 import { deleteAllPasskeys } from '../queries/passkeys.ts';
-import { deleteUserById, findUserByEmail, findUserById, insertUser, updatePasswordHash, updateUserFields, type Role, type User } from '../queries/users.ts';
+import { deleteUserById, findUserById, insertUser, updatePasswordHash, updateUserFields, type Role, type User } from '../queries/users.ts';
 
 export type UserPatch = { name?: string; role?: Role; status?: 'active' | 'disabled' };
 
@@ -35,14 +35,21 @@ export class Lifecycle {
     return { actorUserId: actor.userId, actorClientId: actor.clientId };
   }
 
+  /** Emails the user a new link of `kind` (an open one of that kind stops working) with the mail template of the same name, and audits it. */
+  private async emailLink(trx: Db, actor: Actor, origin: Origin, user: User, kind: LinkKind, data: Record<string, unknown> = {}): Promise<void> {
+    const { link, url } = await this.links.issue(trx, user.id, kind, { userId: actor.userId, clientId: actor.clientId });
+    await this.mailer.enqueue(trx, { to: user.email, template: kind, data: { name: user.name, ...data, link: url, expiresAt: link.expiresAt }, userId: user.id, actionLinkId: link.id });
+    await this.audit(trx, { type: 'link.issued', ...this.by(actor), targetUserId: user.id, orgId: user.orgId, details: { kind, expiresAt: link.expiresAt } }, origin);
+  }
+
   /** A user that the actor may manage, or a PermissionError (404 across organisations). */
   async manageableUser(actor: Actor, userId: string, db: Db = this.db): Promise<User> {
-    return requireManageable(actor, /^[0-9a-f-]{36}$/i.test(userId) ? await findUserById(db, userId.toLowerCase()) : undefined);
+    return requireManageable(actor, await findUserByIdParam(db, userId));
   }
 
   /** A user that the actor may see, or a PermissionError (404 across organisations). */
   async visibleUser(actor: Actor, userId: string, db: Db = this.db): Promise<User> {
-    return requireVisible(actor, /^[0-9a-f-]{36}$/i.test(userId) ? await findUserById(db, userId.toLowerCase()) : undefined);
+    return requireVisible(actor, await findUserByIdParam(db, userId));
   }
 
   /** Organisations are created by super admins only. */
@@ -67,18 +74,10 @@ export class Lifecycle {
     return this.db.transaction(async (trx) => {
       const organisation = await findOrganisationById(trx, orgId);
       if (!organisation) throw new PermissionError(404, 'No such organisation.');
-      if (await findUserByEmail(trx, email)) throw new DirectoryError('duplicate', `A user with the email ${email} exists already.`);
+      await requireUnusedEmail(trx, email);
       const user = await insertUser(trx, { orgId, email, name, role, status: 'invited' });
-      const { link, url } = await this.links.issue(trx, user.id, 'invitation', { userId: actor.userId, clientId: actor.clientId });
-      await this.mailer.enqueue(trx, {
-        to: user.email,
-        template: 'invitation',
-        data: { name: user.name, orgName: organisation.name, inviterName: actor.name, link: url, expiresAt: link.expiresAt },
-        userId: user.id,
-        actionLinkId: link.id,
-      });
       await this.audit(trx, { type: 'user.invited', ...this.by(actor), targetUserId: user.id, orgId, details: { role } }, origin);
-      await this.audit(trx, { type: 'link.issued', ...this.by(actor), targetUserId: user.id, orgId, details: { kind: 'invitation', expiresAt: link.expiresAt } }, origin);
+      await this.emailLink(trx, actor, origin, user, 'invitation', { orgName: organisation.name, inviterName: actor.name });
       return user;
     });
   }
@@ -89,15 +88,7 @@ export class Lifecycle {
       const user = await this.manageableUser(actor, userId, trx);
       if (user.status !== 'invited') throw new DirectoryError('not_invited', 'This user has accepted their invitation already.');
       const organisation = await findOrganisationById(trx, user.orgId);
-      const { link, url } = await this.links.issue(trx, user.id, 'invitation', { userId: actor.userId, clientId: actor.clientId });
-      await this.mailer.enqueue(trx, {
-        to: user.email,
-        template: 'invitation',
-        data: { name: user.name, orgName: organisation?.name ?? '', inviterName: actor.name, link: url, expiresAt: link.expiresAt },
-        userId: user.id,
-        actionLinkId: link.id,
-      });
-      await this.audit(trx, { type: 'link.issued', ...this.by(actor), targetUserId: user.id, orgId: user.orgId, details: { kind: 'invitation', expiresAt: link.expiresAt } }, origin);
+      await this.emailLink(trx, actor, origin, user, 'invitation', { orgName: organisation?.name ?? '', inviterName: actor.name });
     });
   }
 
@@ -111,10 +102,8 @@ export class Lifecycle {
       if (user.status === 'invited') throw new DirectoryError('invited', 'This user has not accepted their invitation yet: send the invitation again instead.');
       await updatePasswordHash(trx, user.id, null);
       await revokeAccountArtifacts(trx, user.id);
-      const { link, url } = await this.links.issue(trx, user.id, 'password_reset', { userId: actor.userId, clientId: actor.clientId });
-      await this.mailer.enqueue(trx, { to: user.email, template: 'password_reset', data: { name: user.name, link: url, expiresAt: link.expiresAt }, userId: user.id, actionLinkId: link.id });
       await this.audit(trx, { type: 'user.password_reset', ...this.by(actor), targetUserId: user.id, orgId: user.orgId }, origin);
-      await this.audit(trx, { type: 'link.issued', ...this.by(actor), targetUserId: user.id, orgId: user.orgId, details: { kind: 'password_reset', expiresAt: link.expiresAt } }, origin);
+      await this.emailLink(trx, actor, origin, user, 'password_reset');
     });
   }
 
@@ -135,10 +124,8 @@ export class Lifecycle {
       const passkeysRemoved = removePasskeys ? await deleteAllPasskeys(trx, user.id) : 0;
       await updateUserFields(trx, user.id, { otpSetupAtSignIn: false });
       await revokeAccountArtifacts(trx, user.id);
-      const { link, url } = await this.links.issue(trx, user.id, 'otp_reset', { userId: actor.userId, clientId: actor.clientId });
-      await this.mailer.enqueue(trx, { to: user.email, template: 'otp_reset', data: { name: user.name, link: url, expiresAt: link.expiresAt }, userId: user.id, actionLinkId: link.id });
       await this.audit(trx, { type: 'user.otp_reset', ...this.by(actor), targetUserId: user.id, orgId: user.orgId, details: { passkeysRemoved } }, origin);
-      await this.audit(trx, { type: 'link.issued', ...this.by(actor), targetUserId: user.id, orgId: user.orgId, details: { kind: 'otp_reset', expiresAt: link.expiresAt } }, origin);
+      await this.emailLink(trx, actor, origin, user, 'otp_reset');
     });
   }
 
@@ -179,4 +166,9 @@ export class Lifecycle {
       await this.audit(trx, { type: 'user.deleted', ...this.by(actor), targetUserId: user.id, orgId: user.orgId, details: { email: user.email } }, origin);
     });
   }
+}
+
+/** A user by an id from a URL or request body: anything but a UUID is nobody, without a query. */
+async function findUserByIdParam(db: Db, userId: string): Promise<User | undefined> {
+  return /^[0-9a-f-]{36}$/i.test(userId) ? findUserById(db, userId.toLowerCase()) : undefined;
 }

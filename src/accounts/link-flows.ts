@@ -9,7 +9,7 @@ import { attemptKeys, type AttemptLimiter } from './attempt-limits.ts';
 import type { Audit, Origin } from './audit.ts';
 import { hashPassword, passwordProblems, verifyPassword, type PasswordProblem } from './passwords.ts';
 import { matchTotpStep } from './totp.ts';
-import { activateUser, findUserById, updatePasswordHash, updateUserFields, type User } from '../queries/users.ts';
+import { activateUser, updatePasswordHash, updateUserFields, type User } from '../queries/users.ts';
 import { saveTotpAuthenticator } from '../queries/totp-authenticators.ts';
 import { markExpiryRecorded } from '../queries/action-links.ts';
 import type { RecoveryCodes } from './recovery-codes.ts';
@@ -27,7 +27,6 @@ export class LinkFlows {
   private readonly audit: Audit;
   private readonly recoveryCodes: RecoveryCodes;
   constructor(deps: { db: Db; box: SecretBox; clock: Clock; links: ActionLinks; limiter: AttemptLimiter; mailer: Mailer; audit: Audit; recoveryCodes: RecoveryCodes }) {
-    this.recoveryCodes = deps.recoveryCodes;
     this.db = deps.db;
     this.box = deps.box;
     this.clock = deps.clock;
@@ -35,6 +34,7 @@ export class LinkFlows {
     this.limiter = deps.limiter;
     this.mailer = deps.mailer;
     this.audit = deps.audit;
+    this.recoveryCodes = deps.recoveryCodes;
   }
 
   /** Audits an expired link the first time someone opens it. */
@@ -59,8 +59,7 @@ export class LinkFlows {
     const address = attemptKeys.passwordAddress(origin.ip);
     const verdict = await this.limiter.begin([account, address]);
     if (!verdict.allowed) return { ok: false, locked: true, retryAfterSeconds: verdict.retryAfterSeconds };
-    const fresh = await findUserById(this.db, user.id);
-    const { ok } = await verifyPassword(fresh?.passwordHash, password);
+    const { ok } = await verifyPassword(user.passwordHash, password);
     if (!ok) {
       await this.audit(this.db, { type: 'link.password_failed', targetUserId: user.id, orgId: user.orgId }, origin);
       return { ok: false, locked: false };
@@ -71,11 +70,13 @@ export class LinkFlows {
 
   /** Checks a code from the new authenticator, counting the attempt against the user. */
   private async confirmCode(user: User, secret: string, code: string, origin: Origin): Promise<{ step: number } | Completion> {
-    const verdict = await this.limiter.begin([attemptKeys.otpAccount(user.id), attemptKeys.otpAddress(origin.ip)]);
+    const account = attemptKeys.otpAccount(user.id);
+    const address = attemptKeys.otpAddress(origin.ip);
+    const verdict = await this.limiter.begin([account, address]);
     if (!verdict.allowed) return { ok: false, reason: 'locked', retryAfterSeconds: verdict.retryAfterSeconds };
     const step = await matchTotpStep(secret, code, this.clock.now());
     if (step === null) return { ok: false, reason: 'invalid_code' };
-    await this.limiter.succeeded(attemptKeys.otpAccount(user.id), attemptKeys.otpAddress(origin.ip));
+    await this.limiter.succeeded(account, address);
     return { step };
   }
 

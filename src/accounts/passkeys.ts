@@ -26,8 +26,8 @@ export const passkeyAmr = (passkey: Pick<Passkey, 'deviceType'>) => (passkey.dev
 export class Passkeys {
   private readonly db: Db;
   private readonly clock: Clock;
-  readonly rpId: string;
-  readonly origin: string;
+  private readonly rpId: string;
+  private readonly origin: string;
   constructor(deps: { db: Db; clock: Clock; issuer: string }) {
     this.db = deps.db;
     this.clock = deps.clock;

@@ -5,7 +5,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/index.ts';
 import type { SecretBox } from '../crypto.ts';
-import { countUnusedRecoveryCodes, deleteRecoveryCodes, replaceRecoveryCodes, useRecoveryCode } from '../queries/recovery-codes.ts';
+import { countUnusedRecoveryCodes, replaceRecoveryCodes, useRecoveryCode } from '../queries/recovery-codes.ts';
 
 const alphabet = 'ABCDEFGHJKMNPQRSTVWXYZ23456789'; // no 0/O, 1/I/L, U
 export const recoveryCodeCount = 10;
@@ -51,9 +51,5 @@ export class RecoveryCodes {
 
   remaining(db: Db, userId: string): Promise<number> {
     return countUnusedRecoveryCodes(db, userId);
-  }
-
-  clear(db: Db, userId: string): Promise<void> {
-    return deleteRecoveryCodes(db, userId);
   }
 }

@@ -28,6 +28,9 @@ export type SecondFactorOutcome =
   | { ok: false; reason: 'invalid' | 'expired' }
   | { ok: false; reason: 'locked'; retryAfterSeconds: number };
 
+/** A sign-in whose password step has passed: the second factor is next. */
+export type PendingSignIn = { login: PendingLogin; user: User };
+
 export type SecondFactorNeed =
   | { kind: 'verify'; totp: boolean; passkeys: boolean; recoveryCodes: boolean }
   | { kind: 'setup' }
@@ -95,7 +98,7 @@ export class SignIn {
   }
 
   /** The half-finished sign-in for this interaction, with its user, if the password step passed. */
-  async pending(interactionUid: string): Promise<{ login: PendingLogin; user: User } | undefined> {
+  async pending(interactionUid: string): Promise<PendingSignIn | undefined> {
     const login = await findPendingLogin(this.db, interactionUid, this.clock.now());
     if (!login) return undefined;
     const user = await findUserById(this.db, login.userId);
@@ -112,9 +115,7 @@ export class SignIn {
   }
 
   /** Step 2 with an enrolled authenticator. */
-  async checkOtp(interactionUid: string, code: string, origin: Origin): Promise<SecondFactorOutcome> {
-    const pending = await this.pending(interactionUid);
-    if (!pending) return { ok: false, reason: 'expired' };
+  async checkOtp(pending: PendingSignIn, code: string, origin: Origin): Promise<SecondFactorOutcome> {
     const { user } = pending;
     const authenticator = await findTotpAuthenticator(this.db, user.id);
     if (!authenticator) return { ok: false, reason: 'expired' };
@@ -126,7 +127,7 @@ export class SignIn {
       await this.audit(this.db, { type: 'sign_in.failed', targetUserId: user.id, orgId: user.orgId, details: { factor: 'otp' } }, origin);
       return { ok: false, reason: 'invalid' };
     }
-    return this.complete(interactionUid, user, ['pwd', 'otp'], origin);
+    return this.complete(pending, ['pwd', 'otp'], origin);
   }
 
   /** The secret shown on the set-up page; the same one on every visit of this interaction. */
@@ -138,73 +139,65 @@ export class SignIn {
   }
 
   /** Step 2 for a user setting up their first authenticator: one code confirms it. */
-  async confirmEnrolment(interactionUid: string, code: string, origin: Origin): Promise<SecondFactorOutcome> {
-    const pending = await this.pending(interactionUid);
-    if (!pending?.login.enrolmentSecretSealed) return { ok: false, reason: 'expired' };
+  async confirmEnrolment(pending: PendingSignIn, code: string, origin: Origin): Promise<SecondFactorOutcome> {
     const { user, login } = pending;
-    if ((await this.secondFactorNeed(user)).kind !== 'setup') return { ok: false, reason: 'expired' };
+    const secretSealed = login.enrolmentSecretSealed;
+    if (!secretSealed || (await this.secondFactorNeed(user)).kind !== 'setup') return { ok: false, reason: 'expired' };
     const limited = await this.countOtpAttempt(user, origin);
     if (limited) return limited;
-    const step = await matchTotpStep(this.box.decrypt('totp-secret', login.enrolmentSecretSealed!), code, this.clock.now());
+    const step = await matchTotpStep(this.box.decrypt('totp-secret', secretSealed), code, this.clock.now());
     if (step === null) return { ok: false, reason: 'invalid' };
     const newRecoveryCodes = await this.db.transaction(async (trx) => {
-      await saveTotpAuthenticator(trx, user.id, login.enrolmentSecretSealed!, step);
+      await saveTotpAuthenticator(trx, user.id, secretSealed, step);
       await this.audit(trx, { type: 'authenticator.added', targetUserId: user.id, actorUserId: user.id, orgId: user.orgId, details: { kind: 'totp' } }, origin);
       return this.recoveryCodes.regenerate(trx, user.id);
     });
-    return { ...(await this.complete(interactionUid, user, ['pwd', 'otp'], origin)), newRecoveryCodes };
+    return { ...(await this.complete(pending, ['pwd', 'otp'], origin)), newRecoveryCodes };
   }
 
   /** Options for a passkey sign-in at step 2, or null when the user has none. */
-  async passkeyOptions(interactionUid: string) {
-    const pending = await this.pending(interactionUid);
-    return pending ? this.passkeys.authenticationOptions(pending.user, `login:${interactionUid}`) : null;
+  passkeyOptions(pending: PendingSignIn) {
+    return this.passkeys.authenticationOptions(pending.user, `login:${pending.login.interactionUid}`);
   }
 
   /** Step 2 with a passkey: amr is hwk for a device-bound key, swk for a synced passkey. */
-  async checkPasskey(interactionUid: string, response: AuthenticationResponseJSON, origin: Origin): Promise<SecondFactorOutcome> {
-    const pending = await this.pending(interactionUid);
-    if (!pending) return { ok: false, reason: 'expired' };
+  async checkPasskey(pending: PendingSignIn, response: AuthenticationResponseJSON, origin: Origin): Promise<SecondFactorOutcome> {
     const { user } = pending;
     const limited = await this.countOtpAttempt(user, origin);
     if (limited) return limited;
-    const passkey = await this.passkeys.authenticate(user, `login:${interactionUid}`, response);
+    const passkey = await this.passkeys.authenticate(user, `login:${pending.login.interactionUid}`, response);
     if (!passkey) {
       await this.audit(this.db, { type: 'sign_in.failed', targetUserId: user.id, orgId: user.orgId, details: { factor: 'passkey' } }, origin);
       return { ok: false, reason: 'invalid' };
     }
-    return this.complete(interactionUid, user, ['pwd', passkeyAmr(passkey)], origin);
+    return this.complete(pending, ['pwd', passkeyAmr(passkey)], origin);
   }
 
   /** Options to register a passkey instead of an authenticator app at first set-up. */
-  async passkeySetupOptions(interactionUid: string) {
-    const pending = await this.pending(interactionUid);
-    if (!pending || (await this.secondFactorNeed(pending.user)).kind !== 'setup') return null;
-    return this.passkeys.registrationOptions(pending.user, `setup:${interactionUid}`);
+  async passkeySetupOptions(pending: PendingSignIn) {
+    if ((await this.secondFactorNeed(pending.user)).kind !== 'setup') return null;
+    return this.passkeys.registrationOptions(pending.user, `setup:${pending.login.interactionUid}`);
   }
 
   /** Step 2 for a user setting up a passkey as their first second factor. */
-  async confirmPasskeyEnrolment(interactionUid: string, response: RegistrationResponseJSON, name: string, origin: Origin): Promise<SecondFactorOutcome> {
-    const pending = await this.pending(interactionUid);
-    if (!pending || (await this.secondFactorNeed(pending.user)).kind !== 'setup') return { ok: false, reason: 'expired' };
+  async confirmPasskeyEnrolment(pending: PendingSignIn, response: RegistrationResponseJSON, name: string, origin: Origin): Promise<SecondFactorOutcome> {
     const { user } = pending;
+    if ((await this.secondFactorNeed(user)).kind !== 'setup') return { ok: false, reason: 'expired' };
     const result = await this.db.transaction(async (trx) => {
-      const passkey = await this.passkeys.register(trx, user, `setup:${interactionUid}`, response, name);
+      const passkey = await this.passkeys.register(trx, user, `setup:${pending.login.interactionUid}`, response, name);
       if (!passkey) return null;
       await this.audit(trx, { type: 'authenticator.added', targetUserId: user.id, actorUserId: user.id, orgId: user.orgId, details: { kind: 'passkey', name: passkey.name } }, origin);
       return { passkey, codes: await this.recoveryCodes.regenerate(trx, user.id) };
     });
     if (!result) return { ok: false, reason: 'invalid' };
-    return { ...(await this.complete(interactionUid, user, ['pwd', passkeyAmr(result.passkey)], origin)), newRecoveryCodes: result.codes };
+    return { ...(await this.complete(pending, ['pwd', passkeyAmr(result.passkey)], origin)), newRecoveryCodes: result.codes };
   }
 
   /**
    * Step 2 with a recovery code, in place of the authenticator: used once,
    * audited, and the user is told by email how many are left.
    */
-  async checkRecoveryCode(interactionUid: string, code: string, origin: Origin): Promise<SecondFactorOutcome> {
-    const pending = await this.pending(interactionUid);
-    if (!pending) return { ok: false, reason: 'expired' };
+  async checkRecoveryCode(pending: PendingSignIn, code: string, origin: Origin): Promise<SecondFactorOutcome> {
     const { user } = pending;
     const limited = await this.countOtpAttempt(user, origin);
     if (limited) return limited;
@@ -220,7 +213,7 @@ export class SignIn {
       return { ok: false, reason: 'invalid' };
     }
     // A recovery code is a one-time password (RFC 8176 "otp").
-    return { ...(await this.complete(interactionUid, user, ['pwd', 'otp'], origin)), recoveryCodesLeft: left };
+    return { ...(await this.complete(pending, ['pwd', 'otp'], origin)), recoveryCodesLeft: left };
   }
 
   private async countOtpAttempt(user: User, origin: Origin): Promise<SecondFactorOutcome | null> {
@@ -230,9 +223,9 @@ export class SignIn {
     return { ok: false, reason: 'locked', retryAfterSeconds: verdict.retryAfterSeconds };
   }
 
-  private async complete(interactionUid: string, user: User, amr: string[], origin: Origin): Promise<Extract<SecondFactorOutcome, { ok: true }>> {
+  private async complete({ login, user }: PendingSignIn, amr: string[], origin: Origin): Promise<Extract<SecondFactorOutcome, { ok: true }>> {
     await this.limiter.succeeded(attemptKeys.otpAccount(user.id), attemptKeys.otpAddress(origin.ip));
-    await deletePendingLogin(this.db, interactionUid);
+    await deletePendingLogin(this.db, login.interactionUid);
     await this.audit(this.db, { type: 'sign_in.succeeded', targetUserId: user.id, actorUserId: user.id, orgId: user.orgId, details: { amr } }, origin);
     return { ok: true, user, amr };
   }

@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { generateURI, verify } from 'otplib';
 import { ScureBase32Plugin } from 'otplib';
+import QRCode from 'qrcode';
 
 export const totpPeriod = 30;
 const base32 = new ScureBase32Plugin();
@@ -13,6 +14,12 @@ export function newTotpSecret(): string {
 
 export function totpUri(secret: string, account: string, issuer: string): string {
   return generateURI({ issuer, label: account, secret, algorithm: 'sha1', digits: 6, period: totpPeriod });
+}
+
+/** What a set-up page shows (partials/otp-enrolment.njk): the secret, its otpauth URI, and that URI as a QR code drawn on the server. */
+export async function totpEnrolment(secret: string, account: string): Promise<{ secret: string; uri: string; qrSvg: string }> {
+  const uri = totpUri(secret, account, 'Govlink');
+  return { secret, uri, qrSvg: await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }) };
 }
 
 export function normaliseCode(code: string): string {

@@ -53,11 +53,6 @@ export async function findLinkByTokenHash(db: Db, tokenHash: string): Promise<Ac
   return row ? toLink(row) : undefined;
 }
 
-export async function findLinkById(db: Db, id: string): Promise<ActionLink | undefined> {
-  const row = await db('action_links').where({ id }).first();
-  return row ? toLink(row) : undefined;
-}
-
 /** Uses the link if it is still live, in one statement: of two racing requests one wins. */
 export async function useLink(db: Db, id: string, now: Date): Promise<boolean> {
   const rows = await db('action_links')
@@ -84,10 +79,5 @@ export async function listOpenLinks(db: Db, userId: string, now: Date): Promise<
     .whereNull('superseded_at')
     .where('expires_at', '>', now)
     .orderBy('created_at', 'desc');
-  return rows.map(toLink);
-}
-
-export async function listLinks(db: Db, userId: string, limit = 20): Promise<ActionLink[]> {
-  const rows = await db('action_links').where({ user_id: userId }).orderBy('created_at', 'desc').limit(limit);
   return rows.map(toLink);
 }

@@ -51,8 +51,3 @@ export async function uncountAttempt(db: Db, key: string): Promise<void> {
 export async function clearCounter(db: Db, key: string): Promise<void> {
   await db('attempt_counters').where({ key }).delete();
 }
-
-export async function findCounter(db: Db, key: string): Promise<CounterState | undefined> {
-  const row = await db('attempt_counters').where({ key }).first();
-  return row ? { failures: row.failures, lockouts: row.lockouts, lockedUntil: row.locked_until } : undefined;
-}

@@ -85,11 +85,6 @@ export async function upgradePasswordHash(db: Db, id: string, passwordHash: stri
   await db('users').where({ id }).update({ password_hash: passwordHash });
 }
 
-export async function countUsers(db: Db): Promise<number> {
-  const [row] = await db('users').count<{ n: string | number }[]>('* as n');
-  return Number(row?.n ?? 0);
-}
-
 export async function updateUserFields(db: Db, id: string, patch: { name?: string; role?: Role; status?: UserStatus; otpSetupAtSignIn?: boolean }): Promise<User | undefined> {
   const [row] = await db('users')
     .where({ id })

@@ -4,12 +4,12 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const projectRoot = fileURLToPath(new URL('../../', import.meta.url));
-export const cliEntry = fileURLToPath(new URL('../../src/cli/index.ts', import.meta.url));
+const cliEntry = fileURLToPath(new URL('../../src/cli/index.ts', import.meta.url));
 
 export type CliResult = { code: number | null; stdout: string; stderr: string; json: Record<string, unknown> | undefined };
 
 /** The environment of the test process without its database settings, plus `env`. */
-export function cliEnvironment(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
+function cliEnvironment(env: Record<string, string | undefined>): NodeJS.ProcessEnv {
   const { DATABASE_URL: _url, DATA_DIR: _dir, SECRET_KEY: _key, NODE_ENV: _env, ...rest } = process.env;
   const result: NodeJS.ProcessEnv = { ...rest, LOG_LEVEL: 'warn' };
   for (const [name, value] of Object.entries(env)) if (value !== undefined) result[name] = value;
@@ -29,7 +29,7 @@ export function runCli(args: string[], env: Record<string, string | undefined>):
 }
 
 /** The CLI's answer: the last line on stdout, which is one JSON object. */
-export function lastJsonLine(stdout: string): Record<string, unknown> | undefined {
+function lastJsonLine(stdout: string): Record<string, unknown> | undefined {
   const last = stdout.trimEnd().split('\n').at(-1);
   if (!last) return undefined;
   try {
