@@ -55,9 +55,8 @@ export function createSessions(options: SessionOptions) {
     return now - session.lastActiveAt < idleTtlMs && now - session.signedInAt < maxTtlMs;
   }
 
-  /** Reads the session cookie; null when absent, tampered with, idle for too long or past its maximum age. */
-  function read(ctx: CookieContext): PortalSession | null {
-    const sealed = readCookie(ctx, SESSION_COOKIE);
+  /** The session in the cookie; null when absent, tampered with, idle for too long or past its maximum age. */
+  function open(sealed: string | undefined): PortalSession | null {
     if (!sealed) return null;
     const parsed = sessionSchema.safeParse(sealer.open(sealed));
     if (!parsed.success || !isLive(parsed.data, options.clock())) return null;
@@ -81,14 +80,14 @@ export function createSessions(options: SessionOptions) {
     /** Loads the session into ctx.state.session, and afterwards writes back whatever the route left there. */
     middleware() {
       return async function loadAndSaveSession(ctx: PortalContext, next: Next): Promise<void> {
-        const hadCookie = readCookie(ctx, SESSION_COOKIE) !== undefined;
+        const sealed = readCookie(ctx, SESSION_COOKIE);
         const state = ctx.state;
-        state.session = read(ctx);
+        state.session = open(sealed);
         try {
           await next();
         } finally {
           if (state.session) write(ctx, state.session);
-          else if (hadCookie) clearCookie(ctx, SESSION_COOKIE, cookiePath);
+          else if (sealed !== undefined) clearCookie(ctx, SESSION_COOKIE, cookiePath);
         }
       };
     },

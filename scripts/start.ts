@@ -12,17 +12,15 @@ async function main() {
   const logger = createLogger(config);
   const provider = await startProvider(config, { logger });
   const { services } = provider.app;
-  const seeded = await seedDemoData(services, { adminPassword: process.env.DEMO_ADMIN_PASSWORD });
+  const seeded = await seedDemoData(services, { adminPassword: config.demoAdminPassword });
 
   const portal = await startPortal({
     issuer: config.issuer,
-    clientId: process.env.PORTAL_CLIENT_ID ?? portalClientId,
-    clientSecret: process.env.PORTAL_CLIENT_SECRET ?? portalClientSecret(services),
+    clientId: config.portal.clientId ?? portalClientId,
+    clientSecret: config.portal.clientSecret ?? portalClientSecret(services),
     baseUrl: config.portal.url,
     port: config.portal.port,
-    cookieSecret: services.box.derive('portal') + 'cookie',
-    sessionIdleTtlSeconds: 30 * 60,
-    sessionMaxTtlSeconds: 10 * 3600,
+    cookieSecret: services.box.derive('portal-cookie'),
     logger: logger.child({ app: 'portal' }),
   });
 

@@ -25,7 +25,6 @@ import { MailSender } from './mail/sender.ts';
 import { createTransport } from './mail/transports.ts';
 import { errorBoundary } from './http/errors.ts';
 import { requestContext, securityHeaders } from './http/request-context.ts';
-import { csrfToken } from './http/csrf.ts';
 import { pinToIssuer } from './http/pin-to-issuer.ts';
 import { healthRoutes } from './http/health.ts';
 import { adminApiRoutes } from './admin/api/index.ts';
@@ -55,7 +54,6 @@ export type AppOptions = {
   database?: Database;
   /** false leaves the mail sender idle, for tests that deliver with `mailSender.drain()` */
   startMailSender?: boolean;
-  mailPollIntervalMs?: number;
 };
 
 export async function createApp(options: AppOptions): Promise<App> {
@@ -72,7 +70,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   const limiter = new AttemptLimiter(db, clock);
   const audit = createAudit(clock);
   const mailer = new Mailer({ issuer: config.issuer, from: config.mail.from, clock });
-  const mailSender = new MailSender({ db, clock, logger, transport: createTransport(config.mail, clock), pollIntervalMs: options.mailPollIntervalMs });
+  const mailSender = new MailSender({ db, clock, logger, transport: createTransport(config.mail, clock) });
   const passkeys = new Passkeys({ db, clock, issuer: config.issuer });
   const recoveryCodes = new RecoveryCodes({ box, clock });
   const signIn = new SignIn({ db, box, clock, limiter, audit, passkeys, recoveryCodes, mailer, pendingTtlSeconds: config.interactionTtl });
@@ -89,7 +87,6 @@ export async function createApp(options: AppOptions): Promise<App> {
   provider.use(staticFiles({ '/static/simplewebauthn-browser.js': webauthnBrowserBundle }));
   provider.use(healthRoutes(db).routes());
   provider.use(adminApiRoutes(services).routes());
-  provider.use(csrfToken());
   provider.use(interactionRoutes(services).routes());
   provider.use(linkRoutes(services).routes());
   provider.use(adminScreenRoutes(services).routes());

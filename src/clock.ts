@@ -14,7 +14,3 @@ export class ManualClock implements Clock {
     this.offsetMs += seconds * 1000;
   }
 }
-
-export function epochSeconds(clock: Clock): number {
-  return Math.floor(clock.now().getTime() / 1000);
-}

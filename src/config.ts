@@ -49,8 +49,11 @@ const environmentSchema = z.object({
   INTERACTION_TTL: duration('1h'),
   PORTAL_PORT: port(3001),
   PORTAL_URL: z.preprocess(emptyAsUndefined, z.url().optional()),
+  PORTAL_CLIENT_ID: z.preprocess(emptyAsUndefined, z.string().optional()),
+  PORTAL_CLIENT_SECRET: z.preprocess(emptyAsUndefined, z.string().optional()),
   TRUST_PROXY: z.preprocess(emptyAsUndefined, z.enum(['true', 'false']).optional()),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DEMO_ADMIN_PASSWORD: z.preprocess(emptyAsUndefined, z.string().optional()),
 });
 
 export type Config = {
@@ -61,20 +64,17 @@ export type Config = {
   dataDir: string;
   /** undefined in development until loadSecretKey fills it from DATA_DIR */
   secretKey: string | undefined;
-  mail: {
-    transport: 'outbox' | 'postmark';
-    outboxDir: string;
-    from: string;
-    postmarkServerToken: string | undefined;
-    postmarkApiUrl: string | undefined;
-  };
+  mail: { outboxDir: string; from: string } & ({ transport: 'outbox' } | { transport: 'postmark'; postmarkServerToken: string; postmarkApiUrl: string | undefined });
   actionLinkTtl: number;
   sessionIdleTtl: number;
   sessionMaxTtl: number;
   interactionTtl: number;
-  portal: { port: number; url: string };
+  /** the Govlink portal as `npm start` runs it; no client id or secret: the seeded client's */
+  portal: { port: number; url: string; clientId: string | undefined; clientSecret: string | undefined };
   trustProxy: boolean;
   logLevel: string;
+  /** the seeded administrator's password (development only); random when unset */
+  demoAdminPassword: string | undefined;
 };
 
 export class ConfigError extends Error {
@@ -94,8 +94,12 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     if (!e.SECRET_KEY) throw new ConfigError('SECRET_KEY is required when NODE_ENV=production');
     if (!issuer.startsWith('https://')) throw new ConfigError('ISSUER must be an https:// URL when NODE_ENV=production');
   }
-  const transport = e.MAIL_TRANSPORT ?? (e.POSTMARK_SERVER_TOKEN ? 'postmark' : 'outbox');
-  if (transport === 'postmark' && !e.POSTMARK_SERVER_TOKEN) throw new ConfigError('MAIL_TRANSPORT=postmark needs POSTMARK_SERVER_TOKEN');
+  if (e.MAIL_TRANSPORT === 'postmark' && !e.POSTMARK_SERVER_TOKEN) throw new ConfigError('MAIL_TRANSPORT=postmark needs POSTMARK_SERVER_TOKEN');
+  // Postmark when a token is given, unless MAIL_TRANSPORT says outbox.
+  const mailTransport =
+    e.MAIL_TRANSPORT !== 'outbox' && e.POSTMARK_SERVER_TOKEN
+      ? { transport: 'postmark' as const, postmarkServerToken: e.POSTMARK_SERVER_TOKEN, postmarkApiUrl: e.POSTMARK_API_URL }
+      : { transport: 'outbox' as const };
   if (e.SESSION_IDLE_TTL > e.SESSION_MAX_TTL) throw new ConfigError('SESSION_IDLE_TTL must not be longer than SESSION_MAX_TTL');
   return {
     env: e.NODE_ENV,
@@ -104,21 +108,21 @@ export function loadConfig(environment: Record<string, string | undefined> = pro
     databaseUrl: e.DATABASE_URL,
     dataDir,
     secretKey: e.SECRET_KEY,
-    mail: {
-      transport,
-      outboxDir: path.resolve(e.MAIL_OUTBOX_DIR ?? path.join(dataDir, 'outbox')),
-      from: e.MAIL_FROM,
-      postmarkServerToken: e.POSTMARK_SERVER_TOKEN,
-      postmarkApiUrl: e.POSTMARK_API_URL,
-    },
+    mail: { outboxDir: path.resolve(e.MAIL_OUTBOX_DIR ?? path.join(dataDir, 'outbox')), from: e.MAIL_FROM, ...mailTransport },
     actionLinkTtl: e.ACTION_LINK_TTL,
     sessionIdleTtl: e.SESSION_IDLE_TTL,
     sessionMaxTtl: e.SESSION_MAX_TTL,
     interactionTtl: e.INTERACTION_TTL,
-    portal: { port: e.PORTAL_PORT, url: (e.PORTAL_URL ?? `http://localhost:${e.PORTAL_PORT}`).replace(/\/$/, '') },
+    portal: {
+      port: e.PORTAL_PORT,
+      url: (e.PORTAL_URL ?? `http://localhost:${e.PORTAL_PORT}`).replace(/\/$/, ''),
+      clientId: e.PORTAL_CLIENT_ID,
+      clientSecret: e.PORTAL_CLIENT_SECRET,
+    },
     // Behind a TLS-terminating proxy (an https ISSUER) the forwarded headers are
     // trusted so that cookies are Secure and client addresses are right.
     trustProxy: e.TRUST_PROXY ? e.TRUST_PROXY === 'true' : issuer.startsWith('https://'),
     logLevel: e.LOG_LEVEL,
+    demoAdminPassword: e.DEMO_ADMIN_PASSWORD,
   };
 }

@@ -6,16 +6,23 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from './config.ts';
 
-export type Purpose = 'totp-secret' | 'signing-key' | 'client-secret' | 'cookie-key' | 'portal' | 'csrf' | 'pending-login' | 'recovery-code' | 'admin-client' | 'admin-session' | 'account-client' | 'account-session';
+export type Purpose = 'totp-secret' | 'signing-key' | 'client-secret' | 'cookie-key' | 'portal' | 'portal-cookie' | 'pending-login' | 'recovery-code' | 'admin-client' | 'admin-session' | 'account-client' | 'account-session';
 
 export class SecretBox {
   private readonly root: Buffer;
+  // Derived once per purpose: every sealed cookie and TOTP secret would otherwise pay for an HKDF.
+  private readonly keys = new Map<Purpose, Buffer>();
   constructor(secretKey: string) {
     this.root = Buffer.from(secretKey, 'utf8');
   }
 
   key(purpose: Purpose): Buffer {
-    return Buffer.from(hkdfSync('sha256', this.root, Buffer.alloc(0), `govlink-idp ${purpose}`, 32));
+    let key = this.keys.get(purpose);
+    if (!key) {
+      key = Buffer.from(hkdfSync('sha256', this.root, Buffer.alloc(0), `govlink-idp ${purpose}`, 32));
+      this.keys.set(purpose, key);
+    }
+    return key;
   }
 
   /** A stable secret derived for `purpose`, as base64url text. */

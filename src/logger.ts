@@ -4,11 +4,13 @@ import type { Config } from './config.ts';
 
 export type { Logger };
 
-/** `destination` (JSON lines, whatever the environment) is for capturing the log, as tests do. */
+/**
+ * `destination` receives the JSON lines instead of stdout, for capturing the
+ * log as tests do. Development's readable lines always go to the terminal.
+ */
 export function createLogger(config: Pick<Config, 'env' | 'logLevel'>, destination?: DestinationStream): Logger {
-  if (destination) return pino({ level: config.logLevel }, destination);
   if (config.env === 'development') {
     return pino({ level: config.logLevel, transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname' } } });
   }
-  return pino({ level: config.logLevel });
+  return pino({ level: config.logLevel }, destination);
 }

@@ -13,7 +13,7 @@ export type Database = { knex: Knex; embedded: boolean; close(): Promise<void> }
 
 const createKnex = (knexModule as unknown as { knex: typeof knexModule }).knex;
 
-export function knexConfig(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Knex.Config {
+function knexConfig(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Knex.Config {
   if (config.databaseUrl) {
     return { client: 'pg', connection: config.databaseUrl, pool: { min: 0, max: 10 } };
   }
@@ -59,12 +59,4 @@ export async function migrate(knex: Knex): Promise<string[]> {
     await trx.raw('select pg_advisory_xact_lock(hashtext(?))', ['govlink-idp migrations']);
     return latest();
   });
-}
-
-/** Rows affected by an update or delete, the same on Postgres and PGlite. */
-export function affected(result: unknown): number {
-  if (typeof result === 'number') return result;
-  if (result && typeof result === 'object' && 'affectedRows' in result) return Number((result as { affectedRows: number }).affectedRows);
-  if (Array.isArray(result)) return result.length;
-  return 0;
 }

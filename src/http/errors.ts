@@ -16,8 +16,6 @@ export class HttpError extends Error {
 }
 
 export const badRequest = (key = 'error.bad_request', details?: Record<string, unknown>) => new HttpError(400, key, details);
-export const forbidden = (key = 'error.forbidden') => new HttpError(403, key);
-export const notFound = (key = 'error.not_found') => new HttpError(404, key);
 
 export function errorBoundary() {
   return async function errorBoundary(ctx: Context, next: Next) {

@@ -10,7 +10,8 @@ declare module 'koa' {
     lang: string;
     t: Translate;
     render: Render;
-    csrfToken: string;
+    /** set by csrfTokenFor() once a page needs it */
+    csrfToken?: string;
     /** answer errors as application/problem+json rather than HTML */
     problemJson?: boolean;
   }

@@ -1,7 +1,9 @@
 // nunjucks views: one environment over templates/, autoescaped, with the
 // translation function and the CSRF token available to every template.
+// Emails have their own environments (src/mail/render.ts).
 import nunjucks from 'nunjucks';
 import type { Context } from 'koa';
+import { csrfTokenFor } from './csrf.ts';
 
 const templatesDir = new URL('../../templates/', import.meta.url).pathname;
 
@@ -20,14 +22,11 @@ export function createViews(options: { issuer: string; portalUrl: string; noCach
       ...data,
       t: ctx.state.t,
       lang: ctx.state.lang,
-      csrfToken: ctx.state.csrfToken,
+      csrfToken: csrfTokenFor(ctx),
       issuer: options.issuer,
       portalUrl: options.portalUrl,
     });
   };
 
-  /** Renders a template to a string, for emails and oidc-provider's own pages. */
-  const renderString = (template: string, data: Record<string, unknown>) => env.render(template, { issuer: options.issuer, portalUrl: options.portalUrl, ...data });
-
-  return { render, renderString };
+  return { render };
 }

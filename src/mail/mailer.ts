@@ -7,8 +7,6 @@ import { insertMail } from '../queries/mail-outbox.ts';
 import { renderMail } from './render.ts';
 import type { MailTemplate } from './templates.ts';
 
-export type { MailData, MailTemplate } from './templates.ts';
-
 export type MailRequest = {
   to: string;
   template: MailTemplate;

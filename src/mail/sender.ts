@@ -12,44 +12,33 @@ import { DeliveryError, type Transport } from './transports.ts';
 
 export const interruptedDeliveryError = 'delivery interrupted; not retried to avoid a duplicate';
 
-export type MailSenderOptions = {
-  db: Db;
-  clock: Clock;
-  logger: Logger;
-  transport: Transport;
-  /** how often to look for due mail; default 1 s */
-  pollIntervalMs?: number;
-  /** how long a delivery may take before it counts as interrupted; default 60 s */
-  leaseSeconds?: number;
-  /** attempts before a mail that keeps failing is given up; default 10 */
-  maxAttempts?: number;
-  /** waits between attempts: first, multiplied by factor each time, at most max; default 5 s ×3 up to 30 min */
-  backoff?: { firstSeconds: number; factor: number; maxSeconds: number };
-};
+/** How often to look for due mail. */
+const pollIntervalMs = 1000;
+/** How long a delivery may take before it counts as interrupted. */
+const leaseSeconds = 60;
+/** Attempts before a mail that keeps failing is given up. */
+const maxAttempts = 10;
+/** Waits between attempts: 5 s, multiplied by 3 each time, at most 30 minutes. */
+const backoff = { firstSeconds: 5, factor: 3, maxSeconds: 30 * 60 };
+
+/** What the logs say about a mail. */
+const about = (mail: OutboxMail) => ({ mailId: mail.id, template: mail.template, userId: mail.userId, attempt: mail.attempts });
 
 export class MailSender {
   private readonly db: Db;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly transport: Transport;
-  private readonly pollIntervalMs: number;
-  private readonly leaseSeconds: number;
-  private readonly maxAttempts: number;
-  private readonly backoff: { firstSeconds: number; factor: number; maxSeconds: number };
   private polling = false;
   private stopping = false;
   private timer: NodeJS.Timeout | undefined;
   private readonly runs = new Set<Promise<number>>();
 
-  constructor(options: MailSenderOptions) {
+  constructor(options: { db: Db; clock: Clock; logger: Logger; transport: Transport }) {
     this.db = options.db;
     this.clock = options.clock;
     this.logger = options.logger.child({ component: 'mail-sender', transport: options.transport.name });
     this.transport = options.transport;
-    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
-    this.leaseSeconds = options.leaseSeconds ?? 60;
-    this.maxAttempts = options.maxAttempts ?? 10;
-    this.backoff = options.backoff ?? { firstSeconds: 5, factor: 3, maxSeconds: 30 * 60 };
   }
 
   /** Starts polling for due mail. */
@@ -89,7 +78,7 @@ export class MailSender {
 
   /** When a mail that failed `attempt` times is tried again. */
   private nextAttemptAt(attempt: number, now: Date): Date {
-    const seconds = Math.min(this.backoff.firstSeconds * this.backoff.factor ** (attempt - 1), this.backoff.maxSeconds);
+    const seconds = Math.min(backoff.firstSeconds * backoff.factor ** (attempt - 1), backoff.maxSeconds);
     return new Date(now.getTime() + seconds * 1000);
   }
 
@@ -99,7 +88,7 @@ export class MailSender {
       this.drain()
         .catch((error: unknown) => this.logger.error({ err: error }, 'mail delivery round failed'))
         .finally(() => this.schedulePoll());
-    }, this.pollIntervalMs);
+    }, pollIntervalMs);
     this.timer.unref();
   }
 
@@ -108,7 +97,7 @@ export class MailSender {
     let sent = 0;
     while (!this.stopping) {
       const now = this.clock.now();
-      const mail = await claimDueMail(this.db, now, new Date(now.getTime() + this.leaseSeconds * 1000));
+      const mail = await claimDueMail(this.db, now, new Date(now.getTime() + leaseSeconds * 1000));
       if (!mail) break;
       if (await this.deliver(mail)) sent += 1;
     }
@@ -117,15 +106,14 @@ export class MailSender {
 
   private async failInterrupted(): Promise<void> {
     for (const mail of await failInterruptedMail(this.db, this.clock.now(), interruptedDeliveryError)) {
-      this.logger.error({ mailId: mail.id, template: mail.template, userId: mail.userId, attempts: mail.attempts }, `mail failed: ${interruptedDeliveryError}`);
+      this.logger.error(about(mail), `mail failed: ${interruptedDeliveryError}`);
     }
   }
 
   private async deliver(mail: OutboxMail): Promise<boolean> {
-    const context = { mailId: mail.id, template: mail.template, userId: mail.userId, attempt: mail.attempts };
     let providerMessageId: string | null;
     try {
-      ({ providerMessageId } = await this.transport.send({ id: mail.id, template: mail.template, to: mail.to, from: mail.from, subject: mail.subject, text: mail.text, html: mail.html }));
+      ({ providerMessageId } = await this.transport.send(mail));
     } catch (error) {
       await this.recordFailure(mail, error instanceof DeliveryError ? error : new DeliveryError((error as Error)?.message ?? String(error), { permanent: false, cause: error }));
       return false;
@@ -134,16 +122,16 @@ export class MailSender {
       await markMailSent(this.db, mail.id, mail.attempts, providerMessageId, this.clock.now());
     } catch (error) {
       // The mail stays `sending` and will be failed as interrupted: it was in fact delivered.
-      this.logger.error({ ...context, providerMessageId, err: error }, 'mail was delivered but could not be recorded as sent');
+      this.logger.error({ ...about(mail), providerMessageId, err: error }, 'mail was delivered but could not be recorded as sent');
       throw error;
     }
-    this.logger.info({ ...context, providerMessageId }, 'mail sent');
+    this.logger.info({ ...about(mail), providerMessageId }, 'mail sent');
     return true;
   }
 
   private async recordFailure(mail: OutboxMail, failure: DeliveryError): Promise<void> {
-    const context = { mailId: mail.id, template: mail.template, userId: mail.userId, attempt: mail.attempts, err: failure };
-    if (failure.permanent || mail.attempts >= this.maxAttempts) {
+    const context = { ...about(mail), err: failure };
+    if (failure.permanent || mail.attempts >= maxAttempts) {
       const error = failure.permanent ? failure.message : `gave up after ${mail.attempts} attempts: ${failure.message}`;
       await markMailFailed(this.db, mail.id, mail.attempts, error);
       this.logger.error(context, `mail failed: ${error}`);

@@ -70,13 +70,13 @@ export function classifyPostmarkError(error: unknown): DeliveryError {
   return new DeliveryError(message, { permanent: true, cause: error });
 }
 
-export function postmarkTransport(options: { serverToken: string; apiUrl?: string; timeoutSeconds?: number }): Transport {
+export function postmarkTransport(options: { serverToken: string; apiUrl?: string | undefined }): Transport {
   const api = options.apiUrl ? new URL(options.apiUrl) : undefined;
   const client = new ServerClient(options.serverToken, {
     useHttps: api ? api.protocol === 'https:' : true,
     requestHost: api ? `${api.host}${api.pathname.replace(/\/$/, '')}` : 'api.postmarkapp.com',
     // Well inside the sender's lease, so a slow answer never outlives it.
-    timeout: options.timeoutSeconds ?? 30,
+    timeout: 30,
   });
   return {
     name: 'postmark',
@@ -103,9 +103,6 @@ export function postmarkTransport(options: { serverToken: string; apiUrl?: strin
 }
 
 export function createTransport(mail: Config['mail'], clock: Clock): Transport {
-  if (mail.transport === 'postmark') {
-    if (!mail.postmarkServerToken) throw new Error('MAIL_TRANSPORT=postmark needs POSTMARK_SERVER_TOKEN');
-    return postmarkTransport({ serverToken: mail.postmarkServerToken, apiUrl: mail.postmarkApiUrl });
-  }
+  if (mail.transport === 'postmark') return postmarkTransport({ serverToken: mail.postmarkServerToken, apiUrl: mail.postmarkApiUrl });
   return outboxTransport(mail.outboxDir, clock);
 }

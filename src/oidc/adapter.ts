@@ -20,6 +20,10 @@ export function adapterFactory(db: Db, box: SecretBox): new (model: string) => A
       this.model = model;
     }
 
+    private async findLive(where: { id: string } | { uid: string } | { user_code: string }): Promise<AdapterPayload | undefined> {
+      return live(await db('oidc_payloads').select('payload', 'consumed_at', 'expires_at').where({ model: this.model, ...where }).first());
+    }
+
     async upsert(id: string, payload: AdapterPayload, expiresIn: number): Promise<void> {
       await db('oidc_payloads')
         .insert({
@@ -37,15 +41,15 @@ export function adapterFactory(db: Db, box: SecretBox): new (model: string) => A
 
     async find(id: string): Promise<AdapterPayload | undefined> {
       if (this.model === 'Client') return findClient(db, box, id);
-      return live(await db('oidc_payloads').select('payload', 'consumed_at', 'expires_at').where({ model: this.model, id }).first());
+      return this.findLive({ id });
     }
 
     async findByUserCode(userCode: string): Promise<AdapterPayload | undefined> {
-      return live(await db('oidc_payloads').select('payload', 'consumed_at', 'expires_at').where({ model: this.model, user_code: userCode }).first());
+      return this.findLive({ user_code: userCode });
     }
 
     async findByUid(uid: string): Promise<AdapterPayload | undefined> {
-      return live(await db('oidc_payloads').select('payload', 'consumed_at', 'expires_at').where({ model: this.model, uid }).first());
+      return this.findLive({ uid });
     }
 
     async consume(id: string): Promise<void> {
