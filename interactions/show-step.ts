@@ -1,9 +1,10 @@
 import type { Context } from 'koa';
 import type { Services } from '../src/services.ts';
+import type { FieldError } from '../src/http/views.ts';
 import { totpEnrolment } from '../src/accounts/totp.ts';
 import { describeConsent, grantConsent } from './consent-step.ts';
 
-export type StepPageData = { errors?: { field: string; message: string }[]; email?: string; show?: 'recovery' };
+export type StepPageData = { errors?: FieldError[]; email?: string; show?: 'recovery' };
 
 /** Renders the page for wherever this interaction is: password, second factor, set-up or consent. */
 export function showCurrentStep(services: Services) {

@@ -34,6 +34,7 @@ import { linkRoutes } from '../interactions/links/index.ts';
 import { adminScreenRoutes } from './admin/screen/index.ts';
 import { accountRoutes } from './account/index.ts';
 import { deleteExpiredPendingLogins } from './queries/pending-logins.ts';
+import { deleteExpiredChallenges } from './queries/webauthn-challenges.ts';
 import type { Services } from './services.ts';
 
 // The WebAuthn browser library, served from here: no CDN.
@@ -95,7 +96,7 @@ export async function createApp(options: AppOptions): Promise<App> {
   provider.on('server_error', (ctx, error) => logger.error({ err: error, requestId: ctx.state?.requestId }, 'provider error'));
 
   const pruning = setInterval(() => {
-    Promise.all([pruneExpiredPayloads(db), deleteExpiredPendingLogins(db, clock.now())]).catch((error) => logger.warn({ err: error }, 'pruning failed'));
+    Promise.all([pruneExpiredPayloads(db), deleteExpiredPendingLogins(db, clock.now()), deleteExpiredChallenges(db, clock.now())]).catch((error) => logger.warn({ err: error }, 'pruning failed'));
   }, 60_000);
   pruning.unref();
   if (options.startMailSender !== false) mailSender.start();

@@ -3,7 +3,7 @@
 import test from 'ava';
 import * as oidc from 'openid-client';
 import { createTestUser, registerTestClient, startTestProvider, totpCode, type TestProvider, type TestUser } from './helpers/server.ts';
-import { UserAgent, dom, readForm, text, type Page } from './helpers/user-agent.ts';
+import { UserAgent, dom, errorSummary, readForm, text } from './helpers/user-agent.ts';
 import { relyingParty, secretFromSetupPage, signIn, startAuthorization, freshStep, type RelyingParty } from './helpers/flows.ts';
 import { lastMail, linkIn, mailTo } from './helpers/mail.ts';
 import type { Actor } from '../src/accounts/permissions.ts';
@@ -25,7 +25,6 @@ test.after.always(async () => {
   await provider?.stop();
 });
 
-const errorSummary = (page: Page) => dom(page).querySelector('.error-summary')?.textContent.replace(/\s+/g, ' ').trim() ?? '';
 const auditTypes = async (userId: string) => (await provider.app.services.db('audit_events').where({ target_user_id: userId }).orderBy('id')).map((e) => e.type as string);
 
 /** Signs in from scratch and returns the ID token claims, or the page where it stopped. */

@@ -2,7 +2,7 @@ import test from 'ava';
 // Serial: the tests move the provider's clock.
 import argon2 from 'argon2';
 import { createTestUser, registerTestClient, startTestProvider, totpCode, type TestProvider } from './helpers/server.ts';
-import { UserAgent, dom, text, type Page } from './helpers/user-agent.ts';
+import { UserAgent, dom, errorSummary, text, type Page } from './helpers/user-agent.ts';
 import { relyingParty, signIn, startAuthorization, type RelyingParty } from './helpers/flows.ts';
 import { findUserById } from '../src/queries/users.ts';
 
@@ -32,7 +32,6 @@ async function atOtpPage(user: { email: string; password: string }) {
   return ua;
 }
 
-const errorSummary = (page: Page) => dom(page).querySelector('.error-summary')?.textContent.replace(/\s+/g, ' ').trim() ?? '';
 
 async function enrolledUser() {
   const user = await createTestUser(provider);

@@ -2,38 +2,37 @@
 // sealed cookie bound to that link, so a half-done flow leaves nothing in the
 // database and cannot be continued from another browser.
 import type { Context } from 'koa';
+import { z } from 'zod';
 import type { Services } from '../../src/services.ts';
+import { clearCookie, sealedCookies } from '../../src/http/sealed-cookie.ts';
 
-export type LinkFlowState = {
-  linkId: string;
+const flowSchema = z.object({
+  linkId: z.string(),
   /** the chosen password's hash (invitation) */
-  passwordHash?: string;
+  passwordHash: z.string().optional(),
   /** the current password was checked (OTP reset) */
-  passwordVerified?: boolean;
+  passwordVerified: z.boolean().optional(),
   /** the new authenticator's secret, shown on the set-up page */
-  secret?: string;
-  exp: number;
-};
+  secret: z.string().optional(),
+  exp: z.number(),
+});
+
+export type LinkFlowState = z.infer<typeof flowSchema>;
 
 const cookieName = 'govlink.link';
+const cookiePath = '/link/';
 const lifetimeSeconds = 30 * 60;
 
 export function readFlow(ctx: Context, services: Pick<Services, 'box' | 'clock'>, linkId: string): LinkFlowState | null {
-  const sealed = ctx.cookies.get(cookieName);
-  if (!sealed) return null;
-  try {
-    const state = JSON.parse(services.box.decrypt('pending-login', sealed)) as LinkFlowState;
-    return state.linkId === linkId && state.exp > services.clock.now().getTime() / 1000 ? state : null;
-  } catch {
-    return null;
-  }
+  const state = sealedCookies(services.box, 'pending-login').read(ctx, cookieName, flowSchema);
+  return state && state.linkId === linkId && state.exp > services.clock.now().getTime() / 1000 ? state : null;
 }
 
 export function writeFlow(ctx: Context, services: Pick<Services, 'box' | 'clock'>, state: Omit<LinkFlowState, 'exp'>): void {
-  const value = services.box.encrypt('pending-login', JSON.stringify({ ...state, exp: Math.floor(services.clock.now().getTime() / 1000) + lifetimeSeconds }));
-  ctx.cookies.set(cookieName, value, { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/link/', maxAge: lifetimeSeconds * 1000, overwrite: true });
+  const exp = Math.floor(services.clock.now().getTime() / 1000) + lifetimeSeconds;
+  sealedCookies(services.box, 'pending-login').write(ctx, cookieName, cookiePath, { ...state, exp }, lifetimeSeconds * 1000);
 }
 
 export function clearFlow(ctx: Context): void {
-  ctx.cookies.set(cookieName, '', { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path: '/link/', maxAge: 0, overwrite: true });
+  clearCookie(ctx, cookieName, cookiePath);
 }

@@ -5,6 +5,7 @@
 import Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { Services } from '../../src/services.ts';
+import type { FieldError } from '../../src/http/views.ts';
 import type { LinkLookup } from '../../src/accounts/action-links.ts';
 import { newTotpSecret, totpEnrolment } from '../../src/accounts/totp.ts';
 import { readProtectedForm } from '../../src/http/csrf.ts';
@@ -19,7 +20,6 @@ declare module 'koa' {
   }
 }
 
-type FieldError = { field: string; message: string };
 
 export function linkRoutes(services: Services): Router {
   const router = new Router({ prefix: '/link' });

@@ -4,13 +4,12 @@
 // confirms it, so an abandoned attempt leaves nothing in the database and
 // the old app keeps working until then.
 import type { Context } from 'koa';
-import QRCode from 'qrcode';
 import { z } from 'zod';
 import type { Services } from '../services.ts';
-import { newTotpSecret, totpUri } from '../accounts/totp.ts';
+import { newTotpSecret, totpEnrolment } from '../accounts/totp.ts';
 import { readProtectedForm } from '../http/csrf.ts';
 import { requestOrigin } from '../http/origin.ts';
-import { sealedCookies } from '../http/first-party/sealed-cookie.ts';
+import { sealedCookies } from '../http/sealed-cookie.ts';
 import { accountPage } from './app.ts';
 import { accountOf, renderPage, type FieldError } from './pages.ts';
 
@@ -40,14 +39,7 @@ function enrolmentFlow(services: Services) {
 async function renderEnrolment(services: Services, ctx: Context, secret: string, errors: FieldError[] = []) {
   const { user } = accountOf(ctx);
   const { totp } = await services.selfService.factors(user);
-  const uri = totpUri(secret, user.email, 'Govlink');
-  renderPage(ctx, 'account/authenticator.njk', {
-    errors,
-    replacing: Boolean(totp),
-    secret,
-    uri,
-    qrSvg: await QRCode.toString(uri, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 }),
-  });
+  renderPage(ctx, 'account/authenticator.njk', { errors, replacing: Boolean(totp), ...(await totpEnrolment(secret, user.email)) });
 }
 
 export function showAuthenticatorSetup(services: Services) {

@@ -15,7 +15,7 @@ declare module 'koa' {
   }
 }
 
-export type FieldError = { field: string; message: string };
+export type { FieldError } from '../http/views.ts';
 
 /** Who is signed in to this request; requireAccountUser ran before. */
 export function accountOf(ctx: Context): { session: FirstPartySession; user: User } {

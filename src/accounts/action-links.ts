@@ -4,7 +4,8 @@
 import type { Clock } from '../clock.ts';
 import type { Db } from '../db/index.ts';
 import { randomToken, sha256 } from '../crypto.ts';
-import { findLinkByTokenHash, insertLink, supersedeLinks, useLink, type ActionLink, type LinkKind } from '../queries/action-links.ts';
+import { findLinkByTokenHash, insertLink, listOpenLinks, supersedeLinks, useLink, type ActionLink, type LinkKind } from '../queries/action-links.ts';
+import { latestMailForActionLinks, type LinkMail } from '../queries/mail-outbox.ts';
 import { findUserById, type User } from '../queries/users.ts';
 
 export type { ActionLink, LinkKind };
@@ -53,6 +54,13 @@ export class ActionLinks {
     if (link.supersededAt) return { state: 'superseded', link, user };
     if (link.expiresAt <= this.clock.now()) return { state: 'expired', link, user };
     return { state: 'valid', link, user };
+  }
+
+  /** The user's links still waiting, each with its newest mail (for administrators: when it expires, whether it was delivered). */
+  async openWithDelivery(db: Db, userId: string): Promise<{ link: ActionLink; mail: LinkMail | null }[]> {
+    const links = await listOpenLinks(db, userId, this.clock.now());
+    const mail = await latestMailForActionLinks(db, links.map((link) => link.id));
+    return links.map((link) => ({ link, mail: mail.get(link.id) ?? null }));
   }
 
   /** Uses the link; false when it was used, superseded or expired in the meantime. */

@@ -12,7 +12,7 @@ export function newTotpSecret(): string {
   return base32.encode(randomBytes(20), { padding: false });
 }
 
-export function totpUri(secret: string, account: string, issuer: string): string {
+function totpUri(secret: string, account: string, issuer: string): string {
   return generateURI({ issuer, label: account, secret, algorithm: 'sha1', digits: 6, period: totpPeriod });
 }
 

@@ -7,6 +7,9 @@ import { csrfTokenFor } from './csrf.ts';
 
 const templatesDir = new URL('../../templates/', import.meta.url).pathname;
 
+/** A problem with one form field, for the error summary at the top of a page and the message beside the field. */
+export type FieldError = { field: string; message: string };
+
 export type Render = (ctx: Context, template: string, data?: Record<string, unknown>) => void;
 
 export function createViews(options: { issuer: string; portalUrl: string; noCache?: boolean }) {

@@ -170,19 +170,32 @@ export async function listMailForUser(db: Db, userId: string, limit = 20): Promi
 }
 
 /** The state of the newest mail that carried an action link, or undefined if none did. */
-export async function latestMailForActionLink(db: Db, actionLinkId: string): Promise<{ id: string; status: MailStatus; lastError: string | null; sentAt: Date | null } | undefined> {
-  const row = await db('mail_outbox').select('id', 'status', 'last_error', 'sent_at').where({ action_link_id: actionLinkId }).orderBy('id', 'desc').first();
-  return row ? { id: String(row.id), status: row.status, lastError: row.last_error, sentAt: row.sent_at } : undefined;
+export type LinkMail = { id: string; status: MailStatus; lastError: string | null; sentAt: Date | null };
+
+/** The newest mail of each of these action links, in one query. */
+export async function latestMailForActionLinks(db: Db, actionLinkIds: string[]): Promise<Map<string, LinkMail>> {
+  if (!actionLinkIds.length) return new Map();
+  const rows = await db('mail_outbox')
+    .distinctOn('action_link_id')
+    .select('action_link_id', 'id', 'status', 'last_error', 'sent_at')
+    .whereIn('action_link_id', actionLinkIds)
+    .orderBy([{ column: 'action_link_id' }, { column: 'id', order: 'desc' }]);
+  return new Map(rows.map((row) => [row.action_link_id as string, { id: String(row.id), status: row.status, lastError: row.last_error, sentAt: row.sent_at }]));
 }
 
-/** Mail that will not be delivered, newest first: for some users, or since a time. */
-export async function listFailedMail(db: Db, filter: { userIds?: string[]; since?: Date; limit?: number } = {}): Promise<(MailSummary & { userId: string | null })[]> {
+export async function latestMailForActionLink(db: Db, actionLinkId: string): Promise<LinkMail | undefined> {
+  return (await latestMailForActionLinks(db, [actionLinkId])).get(actionLinkId);
+}
+
+/** Mail that will not be delivered, newest first: for some users, an organisation's users, or since a time. */
+export async function listFailedMail(db: Db, filter: { userIds?: string[]; orgId?: string; since?: Date; limit?: number } = {}): Promise<(MailSummary & { userId: string | null })[]> {
   const query = db('mail_outbox')
     .select([...summaryColumns, 'user_id'])
     .where({ status: 'failed' })
     .orderBy('id', 'desc')
     .limit(filter.limit ?? 100);
   if (filter.userIds) query.whereIn('user_id', filter.userIds);
+  if (filter.orgId) query.whereIn('user_id', db('users').select('id').where({ org_id: filter.orgId }));
   if (filter.since) query.where('created_at', '>=', filter.since);
   const rows = await query;
   return rows.map((row) => ({ ...toSummary(row), userId: row.user_id }));

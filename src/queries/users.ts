@@ -109,10 +109,6 @@ export async function deleteUserById(db: Db, id: string): Promise<boolean> {
   return rows.length === 1;
 }
 
-export async function listUserIdsInOrganisation(db: Db, orgId: string): Promise<string[]> {
-  return db('users').where({ org_id: orgId }).pluck('id');
-}
-
 export type UserCursor = { email: string; id: string };
 
 /** Users ordered by email, filtered by organisation and a search on email or name, a page at a time. */
@@ -132,4 +128,10 @@ export async function searchUsers(db: Db, filter: { orgId?: string; q?: string; 
 export async function findUserForUpdate(db: Db, id: string): Promise<User | undefined> {
   const row = await db('users').where({ id }).forUpdate().first();
   return row ? toUser(row) : undefined;
+}
+
+/** Display names (the name, or the email when there is none) of these users; deleted ones are missing. */
+export async function findUserNames(db: Db, ids: string[]): Promise<Map<string, string>> {
+  const rows = ids.length ? await db('users').whereIn('id', ids).select('id', 'name', 'email') : [];
+  return new Map(rows.map((row) => [row.id as string, (row.name as string) || (row.email as string)]));
 }

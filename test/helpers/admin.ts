@@ -50,9 +50,7 @@ export function submitForm(ua: UserAgent, selector: string, values: Record<strin
 }
 
 /** The text of the error summary at the top of a page, or ''. */
-export function errorSummary(page: Page): string {
-  return dom(page).querySelector('.error-summary')?.textContent.replace(/\s+/g, ' ').trim() ?? '';
-}
+export { errorSummary } from './user-agent.ts';
 
 /** The text of the success notice at the top of a page, or ''. */
 export function notice(page: Page): string {

@@ -4,18 +4,14 @@ import pino from 'pino';
 import type { Logger } from '../../src/logger.ts';
 import { startTestProvider, type TestProvider } from './server.ts';
 
-/** A test provider with its background mail sender stopped. */
-export async function startQuietProvider(env: Record<string, string> = {}): Promise<TestProvider> {
-  const provider = await startTestProvider({ env });
-  await provider.app.services.mailSender.stop();
-  return provider;
+/** A test provider whose background mail sender never starts. */
+export function startQuietProvider(env: Record<string, string> = {}): Promise<TestProvider> {
+  return startTestProvider({ env, startMailSender: false });
 }
 
-/** Restarts the provider on the same database, its mail sender stopped again. */
-export async function restartQuiet(provider: TestProvider): Promise<TestProvider> {
-  const next = await provider.restart();
-  await next.app.services.mailSender.stop();
-  return next;
+/** Restarts the provider on the same database, its mail sender still idle. */
+export function restartQuiet(provider: TestProvider): Promise<TestProvider> {
+  return provider.restart();
 }
 
 export type LogLine = { level: number; msg: string; [field: string]: unknown };

@@ -50,7 +50,7 @@ export async function throwawayDatabase(baseUrl: string): Promise<{ url: string;
   };
 }
 
-export async function startTestProvider(options: { env?: Record<string, string>; hostname?: string; reuse?: { dataDir: string; databaseUrl?: string; secretKey: string; port: number; clock: ManualClock } } = {}): Promise<TestProvider> {
+export async function startTestProvider(options: { env?: Record<string, string>; hostname?: string; startMailSender?: boolean; reuse?: { dataDir: string; databaseUrl?: string; secretKey: string; port: number; clock: ManualClock } } = {}): Promise<TestProvider> {
   const reuse = options.reuse;
   const dataDir = reuse?.dataDir ?? mkdtempSync(path.join(tmpdir(), 'govlink-test-'));
   let database: { url: string; drop(): Promise<void> } | undefined;
@@ -75,7 +75,7 @@ export async function startTestProvider(options: { env?: Record<string, string>;
     ...options.env,
   });
   const clock = reuse?.clock ?? new ManualClock();
-  const app = await createApp({ config, clock, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
+  const app = await createApp({ config, clock, logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), startMailSender: options.startMailSender });
   server.on('request', app.callback);
   const close = async () => {
     server.closeAllConnections();
@@ -98,7 +98,7 @@ export async function startTestProvider(options: { env?: Record<string, string>;
     },
     async restart() {
       await close();
-      const next = await startTestProvider({ env: options.env, hostname: options.hostname, reuse: { dataDir, databaseUrl, secretKey, port, clock } });
+      const next = await startTestProvider({ env: options.env, hostname: options.hostname, startMailSender: options.startMailSender, reuse: { dataDir, databaseUrl, secretKey, port, clock } });
       const stopNext = next.stop;
       next.stop = async () => {
         await stopNext();

@@ -148,3 +148,8 @@ export function readForm(page: Page, selector = 'form', button?: string): Form {
     fields,
   };
 }
+
+/** The text of the page's error summary ('' when there is none). */
+export function errorSummary(page: Page): string {
+  return dom(page).querySelector('.error-summary')?.textContent.replace(/\s+/g, ' ').trim() ?? '';
+}

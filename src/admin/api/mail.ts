@@ -3,7 +3,6 @@
 import { z } from 'zod';
 import type { Services } from '../../services.ts';
 import { listFailedMail } from '../../queries/mail-outbox.ts';
-import { listUserIdsInOrganisation } from '../../queries/users.ts';
 import { defineRoute, type ApiRoute } from './route.ts';
 import { iso, isoOrNull, mailListSchema } from './schemas.ts';
 import { organisationFilter } from './scope.ts';
@@ -28,8 +27,7 @@ export function mailRoutes({ db }: Services): ApiRoute[] {
       problems: [404],
       async handle({ actor, query }) {
         const orgId = await organisationFilter(db, actor, query.org);
-        const userIds = orgId ? await listUserIdsInOrganisation(db, orgId) : undefined;
-        const mail = await listFailedMail(db, { userIds, limit: query.limit });
+        const mail = await listFailedMail(db, { orgId, limit: query.limit });
         const items = mail.map((m) => ({
           id: m.id,
           template: m.template,

@@ -8,7 +8,7 @@ import { DirectoryError } from '../../accounts/directory.ts';
 import { PermissionError } from '../../accounts/permissions.ts';
 import { HttpError } from '../../http/errors.ts';
 
-export type FieldError = { field: string; message: string };
+import type { FieldError } from '../../http/views.ts';
 
 const invalidInput = (errors: FieldError[]) => new HttpError(400, 'admin_api.invalid_input', { code: 'invalid_input', errors });
 

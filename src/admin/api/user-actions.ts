@@ -1,8 +1,6 @@
 // What an administrator does to a user beyond editing: the resets that email
 // a link, sending an invitation again, and the links still waiting.
 import type { Services } from '../../services.ts';
-import { listOpenLinks } from '../../queries/action-links.ts';
-import { latestMailForActionLink } from '../../queries/mail-outbox.ts';
 import type { Actor } from '../../accounts/permissions.ts';
 import type { Origin } from '../../accounts/audit.ts';
 import { defineRoute, type ApiAnswer, type ApiRoute, type RouteDoc } from './route.ts';
@@ -10,7 +8,7 @@ import { actionLinkListSchema, iso, isoOrNull, resetOtpSchema } from './schemas.
 
 const accepted: ApiAnswer = { status: 202 };
 
-export function userActionRoutes({ db, clock, lifecycle }: Services): ApiRoute[] {
+export function userActionRoutes({ db, links, lifecycle }: Services): ApiRoute[] {
   const action = (doc: Pick<RouteDoc, 'path' | 'operationId' | 'summary' | 'description'>, act: (actor: Actor, origin: Origin, userId: string) => Promise<void>) =>
     defineRoute({
       method: 'post',
@@ -70,18 +68,13 @@ export function userActionRoutes({ db, clock, lifecycle }: Services): ApiRoute[]
       problems: [404],
       async handle({ actor, params }) {
         const user = await lifecycle.visibleUser(actor, params.id!);
-        const links = await listOpenLinks(db, user.id, clock.now());
-        const items = [];
-        for (const link of links) {
-          const mail = await latestMailForActionLink(db, link.id);
-          items.push({
-            id: link.id,
-            kind: link.kind,
-            createdAt: iso(link.createdAt),
-            expiresAt: iso(link.expiresAt),
-            mail: mail ? { status: mail.status, lastError: mail.lastError, sentAt: isoOrNull(mail.sentAt) } : null,
-          });
-        }
+        const items = (await links.openWithDelivery(db, user.id)).map(({ link, mail }) => ({
+          id: link.id,
+          kind: link.kind,
+          createdAt: iso(link.createdAt),
+          expiresAt: iso(link.expiresAt),
+          mail: mail ? { status: mail.status, lastError: mail.lastError, sentAt: isoOrNull(mail.sentAt) } : null,
+        }));
         return { status: 200, body: { items } };
       },
     }),

@@ -16,7 +16,7 @@ declare module 'koa' {
   }
 }
 
-export type FieldError = { field: string; message: string };
+export type { FieldError } from '../../http/views.ts';
 
 /** Renders a screen page; the top bar shows who is signed in, with links by role. */
 export function renderPage(ctx: Context, template: string, data: Record<string, unknown> = {}): void {

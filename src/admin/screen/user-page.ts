@@ -11,11 +11,9 @@ import { requireManageable, requireNotSelf } from '../../accounts/permissions.ts
 import { DirectoryError } from '../../accounts/directory.ts';
 import { readProtectedForm } from '../../http/csrf.ts';
 import { requestOrigin } from '../../http/origin.ts';
-import { listOpenLinks } from '../../queries/action-links.ts';
 import { listAuditEvents } from '../../queries/audit-events.ts';
-import { latestMailForActionLink } from '../../queries/mail-outbox.ts';
 import { findOrganisationById } from '../../queries/organisations.ts';
-import { findUserById, type User } from '../../queries/users.ts';
+import { findUserNames, type User } from '../../queries/users.ts';
 import { utc } from '../../http/format.ts';
 import { duration } from './format.ts';
 import { renderPage, type FieldError } from './pages.ts';
@@ -34,12 +32,7 @@ const describedEvents = new Set([
 async function auditRows(services: Services, ctx: Context, user: User) {
   const { t } = ctx.state;
   const events = await listAuditEvents(services.db, { targetUserId: user.id, limit: 25 });
-  const actorIds = [...new Set(events.map((event) => event.actorUserId).filter((id): id is string => Boolean(id)))];
-  const actors = new Map<string, string>();
-  for (const id of actorIds) {
-    const actor = await findUserById(services.db, id);
-    actors.set(id, actor ? actor.name || actor.email : t('admin.activity.deleted_user'));
-  }
+  const actors = await findUserNames(services.db, [...new Set(events.map((event) => event.actorUserId).filter((id): id is string => Boolean(id)))]);
   return events.map((event) => {
     const kind = typeof event.details?.kind === 'string' ? event.details.kind : undefined;
     return {
@@ -47,25 +40,19 @@ async function auditRows(services: Services, ctx: Context, user: User) {
       atIso: event.at.toISOString(),
       event: describedEvents.has(event.type) ? t(`admin.event.${event.type}`) : event.type,
       linkKind: kind && ['invitation', 'password_reset', 'otp_reset'].includes(kind) ? t(`admin.link.${kind}`) : undefined,
-      actor: event.actorUserId ? actors.get(event.actorUserId) : event.actorClientId ? t('admin.activity.client', { client: event.actorClientId }) : t('admin.activity.nobody'),
+      actor: event.actorUserId ? (actors.get(event.actorUserId) ?? t('admin.activity.deleted_user')) : event.actorClientId ? t('admin.activity.client', { client: event.actorClientId }) : t('admin.activity.nobody'),
       ip: event.ip ?? '',
     };
   });
 }
 
 async function linkRows(services: Services, user: User) {
-  const links = await listOpenLinks(services.db, user.id, services.clock.now());
-  return Promise.all(
-    links.map(async (link) => {
-      const mail = await latestMailForActionLink(services.db, link.id);
-      return {
-        kind: link.kind,
-        expiresAt: utc(link.expiresAt),
-        expiresIso: link.expiresAt.toISOString(),
-        mail: mail ? { status: mail.status === 'sending' ? 'pending' : mail.status, sentAt: mail.sentAt ? utc(mail.sentAt) : null, error: mail.lastError } : null,
-      };
-    }),
-  );
+  return (await services.links.openWithDelivery(services.db, user.id)).map(({ link, mail }) => ({
+    kind: link.kind,
+    expiresAt: utc(link.expiresAt),
+    expiresIso: link.expiresAt.toISOString(),
+    mail: mail ? { status: mail.status === 'sending' ? 'pending' : mail.status, sentAt: mail.sentAt ? utc(mail.sentAt) : null, error: mail.lastError } : null,
+  }));
 }
 
 type EditValues = { name: string; role: string };

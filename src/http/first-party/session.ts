@@ -1,12 +1,12 @@
 // A first-party page's own session, and the sign-in in progress, in sealed
-// cookies (sealed-cookie.ts). The session holds who signed in, not what they
+// cookies (src/http/sealed-cookie.ts). The session holds who signed in, not what they
 // may do: the page reads the user from the database on every request.
 import type { Context } from 'koa';
 import { z } from 'zod';
 import type { Services } from '../../services.ts';
 import type { FirstPartyApp } from './app.ts';
 import type { LoginChecks } from './oidc.ts';
-import { sealedCookies } from './sealed-cookie.ts';
+import { sealedCookies } from '../sealed-cookie.ts';
 
 const loginTtlSeconds = 10 * 60;
 

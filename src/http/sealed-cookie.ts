@@ -1,4 +1,4 @@
-// State a first-party page keeps in the browser (its session, a sign-in or a
+// State a page keeps in the browser (a session, a sign-in, a link or a
 // set-up in progress) lives in cookies sealed with AES-256-GCM under a key
 // derived from SECRET_KEY: nothing on the server, so any process behind the
 // load balancer can serve any request. A cookie that was tampered with,
@@ -6,7 +6,7 @@
 // absent.
 import type { Context } from 'koa';
 import type { z } from 'zod';
-import type { Purpose, SecretBox } from '../../crypto.ts';
+import type { Purpose, SecretBox } from '../crypto.ts';
 
 export function sealedCookies(box: SecretBox, purpose: Purpose) {
   return {
@@ -25,8 +25,11 @@ export function sealedCookies(box: SecretBox, purpose: Purpose) {
       ctx.cookies.set(name, box.encrypt(purpose, JSON.stringify(value)), { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path, maxAge: Math.max(0, maxAgeMs), overwrite: true });
     },
 
-    clear(ctx: Context, name: string, path: string): void {
-      ctx.cookies.set(name, '', { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path, maxAge: 0, overwrite: true });
-    },
+    clear: clearCookie,
   };
+}
+
+/** Clearing needs no key. */
+export function clearCookie(ctx: Context, name: string, path: string): void {
+  ctx.cookies.set(name, '', { httpOnly: true, sameSite: 'lax', secure: ctx.secure, path, maxAge: 0, overwrite: true });
 }
