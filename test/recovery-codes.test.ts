@@ -88,3 +88,17 @@ test.serial('recovery codes are stored only as HMACs, and an administrator\'s OT
   t.is(page.status, 403, 'no second factor left: the emailed link is the way back');
   t.falsy(dom(page).querySelector('form[action$="/recovery"]'));
 });
+
+test.serial('once every recovery code is used, the sign-in no longer offers one', async (t) => {
+  const user = await createTestUser(provider);
+  await signIn(provider, rp, user);
+  const offered = async () => {
+    const ua = new UserAgent();
+    await ua.get((await startAuthorization(rp)).url.href, redirectUri);
+    const page = await ua.submit({ email: user.email, password: user.password });
+    return Boolean(dom(page).querySelector('form[action$="/recovery"]'));
+  };
+  t.true(await offered());
+  await provider.app.services.db('recovery_codes').where({ user_id: user.id }).update({ used_at: new Date() });
+  t.false(await offered());
+});

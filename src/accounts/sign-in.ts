@@ -10,7 +10,7 @@ import { matchTotpStep, newTotpSecret } from './totp.ts';
 import { findUserByEmail, findUserById, normaliseEmail, upgradePasswordHash, type User } from '../queries/users.ts';
 import { claimTotpStep, findTotpAuthenticator, saveTotpAuthenticator } from '../queries/totp-authenticators.ts';
 import { deletePendingLogin, findPendingLogin, savePendingLogin, setEnrolmentSecret, type PendingLogin } from '../queries/pending-logins.ts';
-import { hasRecoveryCodes } from '../queries/recovery-codes.ts';
+import { hasUnusedRecoveryCodes } from '../queries/recovery-codes.ts';
 import { listPasskeys } from '../queries/passkeys.ts';
 import type { Mailer } from '../mail/mailer.ts';
 import { passkeyAmr, type Passkeys } from './passkeys.ts';
@@ -110,7 +110,7 @@ export class SignIn {
   async secondFactorNeed(user: User): Promise<SecondFactorNeed> {
     const totp = Boolean(await findTotpAuthenticator(this.db, user.id));
     const passkeys = (await listPasskeys(this.db, user.id)).length > 0;
-    if (totp || passkeys) return { kind: 'verify', totp, passkeys, recoveryCodes: await hasRecoveryCodes(this.db, user.id) };
+    if (totp || passkeys) return { kind: 'verify', totp, passkeys, recoveryCodes: await hasUnusedRecoveryCodes(this.db, user.id) };
     return user.otpSetupAtSignIn ? { kind: 'setup' } : { kind: 'reset_pending' };
   }
 

@@ -20,6 +20,7 @@ export async function deleteRecoveryCodes(db: Db, userId: string): Promise<void>
   await db('recovery_codes').where({ user_id: userId }).delete();
 }
 
-export async function hasRecoveryCodes(db: Db, userId: string): Promise<boolean> {
-  return Boolean(await db('recovery_codes').where({ user_id: userId }).first('id'));
+/** Whether the user has a recovery code left to use. */
+export async function hasUnusedRecoveryCodes(db: Db, userId: string): Promise<boolean> {
+  return Boolean(await db('recovery_codes').where({ user_id: userId }).whereNull('used_at').first('id'));
 }
